@@ -1,0 +1,350 @@
+"""The allocation policy (分配策略): every weight, threshold and rule, and its TOML form.
+
+The policy is plain data. `policy_from_toml` validates a TOML document and names the
+offending key in every error, so a manager editing the file by hand learns exactly what
+to fix. `DEFAULT_POLICY_TOML` is the commented file `fenpei policy init` writes; it is
+parsed by the same function, so the defaults and the file can never drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from fenpei.engine.model import TIERS, Intent, Level
+
+TERRITORY_MODES = ("hard", "soft", "off")
+
+
+class PolicyError(ValueError):
+    """A policy value is unusable; the message names the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityWeights:
+    value: float = 40.0
+    intent: float = 30.0
+    newness: float = 10.0
+    history: float = 20.0
+
+    @property
+    def total(self) -> float:
+        return self.value + self.intent + self.newness + self.history
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityScales:
+    # Potential value is scored on a log scale: 0 yuan → 0, `value_full` yuan and above → 1.
+    value_unit: float = 10_000.0
+    value_full: float = 5_000_000.0
+    intent_high: float = 1.0
+    intent_medium: float = 0.6
+    intent_low: float = 0.2
+    intent_unknown: float = 0.35
+    # History: half from the amount won (log scale up to history_full), half from recency.
+    history_full: float = 1_000_000.0
+    recency_half_life_days: float = 180.0
+
+    def intent_points(self, intent: Intent) -> float:
+        return {
+            Intent.HIGH: self.intent_high,
+            Intent.MEDIUM: self.intent_medium,
+            Intent.LOW: self.intent_low,
+            Intent.UNKNOWN: self.intent_unknown,
+        }[intent]
+
+
+@dataclass(frozen=True, slots=True)
+class Tiers:
+    a: float = 60.0  # priority ≥ a → tier A
+    b: float = 35.0  # priority ≥ b → tier B, else C
+
+
+@dataclass(frozen=True, slots=True)
+class FitBonuses:
+    industry: float = 0.30  # rep's expertise includes the customer's industry
+    product: float = 0.20  # × share of the customer's product needs the rep sells
+    level: float = 0.20  # rep level matches the tier (A → senior, B → mid, C → junior)
+    incumbent: float = 0.50  # rep is the current owner (stickiness)
+    region: float = 0.30  # rep covers the region, when territory is not a hard rule
+
+
+#: Which rep level suits which tier.
+TIER_LEVEL = {0: Level.SENIOR, 1: Level.MID, 2: Level.JUNIOR}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCondition:
+    regions: frozenset[str] = frozenset()
+    industries: frozenset[str] = frozenset()
+    tiers: frozenset[str] = frozenset()
+    intents: frozenset[str] = frozenset()  # high / medium / low / unknown
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingRule:
+    """When a customer matches `when`, only the listed teams / reps may take it.
+
+    Rules are tried in order; the first match decides. A customer matching no rule may go
+    to any rep (subject to territory).
+    """
+
+    name: str
+    when: RuleCondition
+    teams: frozenset[str] = frozenset()
+    reps: frozenset[str] = frozenset()  # rep keys (工号) or names
+    ignore_territory: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    priority_weights: PriorityWeights = field(default_factory=PriorityWeights)
+    priority_scales: PriorityScales = field(default_factory=PriorityScales)
+    tiers: Tiers = field(default_factory=Tiers)
+    fit: FitBonuses = field(default_factory=FitBonuses)
+    coverage_weight: float = 1000.0  # M
+    balance_weight: float = 30.0  # λ
+    default_capacity: int = 200
+    territory: str = "hard"  # hard / soft / off
+    rules: tuple[RoutingRule, ...] = ()
+
+
+def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    value = doc.get(name, {})
+    if not isinstance(value, dict):
+        raise PolicyError(f"[{name}] must be a table")
+    return value
+
+
+def _number(table: dict[str, Any], key: str, default: float, where: str, *, low: float = 0.0) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise PolicyError(f"{where}.{key} must be a number, got {value!r}")
+    if value < low:
+        raise PolicyError(f"{where}.{key} must be ≥ {low:g}, got {value!r}")
+    return float(value)
+
+
+def _strings(table: dict[str, Any], key: str, where: str) -> frozenset[str]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PolicyError(f"{where}.{key} must be a list of strings, got {value!r}")
+    return frozenset(v.strip() for v in value if v.strip())
+
+
+def _unknown_keys(table: dict[str, Any], allowed: set[str], where: str) -> None:
+    extra = sorted(set(table) - allowed)
+    if extra:
+        raise PolicyError(f"{where}: unknown key(s) {', '.join(extra)}")
+
+
+def _rule_from_toml(raw: Any, position: int) -> RoutingRule:
+    where = f"rules[{position}]"
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where} must be a table")
+    _unknown_keys(raw, {"name", "when", "teams", "reps", "ignore_territory"}, where)
+    name = raw.get("name", f"rule {position + 1}")
+    if not isinstance(name, str) or not name.strip():
+        raise PolicyError(f"{where}.name must be a non-empty string")
+    when = raw.get("when", {})
+    if not isinstance(when, dict):
+        raise PolicyError(f"{where}.when must be a table")
+    w = f"{where}.when"
+    _unknown_keys(when, {"regions", "industries", "tiers", "intents", "min_value", "max_value"}, w)
+    tiers = _strings(when, "tiers", w)
+    if not tiers <= set(TIERS):
+        raise PolicyError(f"{w}.tiers may only contain A, B, C")
+    intents = _strings(when, "intents", w)
+    if not intents <= {i.label for i in Intent}:
+        raise PolicyError(f"{w}.intents may only contain high, medium, low, unknown")
+    min_value = _number(when, "min_value", -1.0, w, low=-1.0) if "min_value" in when else None
+    max_value = _number(when, "max_value", -1.0, w, low=-1.0) if "max_value" in when else None
+    teams, reps = _strings(raw, "teams", where), _strings(raw, "reps", where)
+    if not teams and not reps:
+        raise PolicyError(f"{where} must name at least one team or rep")
+    ignore = raw.get("ignore_territory", False)
+    if not isinstance(ignore, bool):
+        raise PolicyError(f"{where}.ignore_territory must be true or false")
+    return RoutingRule(
+        name=name.strip(),
+        when=RuleCondition(
+            regions=_strings(when, "regions", w),
+            industries=_strings(when, "industries", w),
+            tiers=tiers,
+            intents=intents,
+            min_value=min_value,
+            max_value=max_value,
+        ),
+        teams=teams,
+        reps=reps,
+        ignore_territory=ignore,
+    )
+
+
+def policy_from_dict(doc: dict[str, Any]) -> Policy:
+    _unknown_keys(
+        doc,
+        {"priority", "intent", "value", "history", "tiers", "fit", "allocation", "rules"},
+        "policy",
+    )
+    d = Policy()
+    pw, ps = d.priority_weights, d.priority_scales
+    pri = _section(doc, "priority")
+    _unknown_keys(pri, {"value", "intent", "newness", "history"}, "priority")
+    weights = PriorityWeights(
+        value=_number(pri, "value", pw.value, "priority"),
+        intent=_number(pri, "intent", pw.intent, "priority"),
+        newness=_number(pri, "newness", pw.newness, "priority"),
+        history=_number(pri, "history", pw.history, "priority"),
+    )
+    if weights.total <= 0:
+        raise PolicyError("priority: at least one weight must be positive")
+    intent = _section(doc, "intent")
+    _unknown_keys(intent, {"high", "medium", "low", "unknown"}, "intent")
+    value = _section(doc, "value")
+    _unknown_keys(value, {"unit", "full"}, "value")
+    history = _section(doc, "history")
+    _unknown_keys(history, {"full", "half_life_days"}, "history")
+    scales = PriorityScales(
+        value_unit=_number(value, "unit", ps.value_unit, "value", low=1.0),
+        value_full=_number(value, "full", ps.value_full, "value", low=1.0),
+        intent_high=_number(intent, "high", ps.intent_high, "intent"),
+        intent_medium=_number(intent, "medium", ps.intent_medium, "intent"),
+        intent_low=_number(intent, "low", ps.intent_low, "intent"),
+        intent_unknown=_number(intent, "unknown", ps.intent_unknown, "intent"),
+        history_full=_number(history, "full", ps.history_full, "history", low=1.0),
+        recency_half_life_days=_number(
+            history, "half_life_days", ps.recency_half_life_days, "history", low=1.0
+        ),
+    )
+    for key in ("high", "medium", "low", "unknown"):
+        if getattr(scales, f"intent_{key}") > 1:
+            raise PolicyError(f"intent.{key} must be between 0 and 1")
+    if scales.value_full <= scales.value_unit:
+        raise PolicyError("value.full must be greater than value.unit")
+    tiers_raw = _section(doc, "tiers")
+    _unknown_keys(tiers_raw, {"a", "b"}, "tiers")
+    tiers = Tiers(
+        a=_number(tiers_raw, "a", d.tiers.a, "tiers"),
+        b=_number(tiers_raw, "b", d.tiers.b, "tiers"),
+    )
+    if not 0 <= tiers.b <= tiers.a <= 100:
+        raise PolicyError("tiers: need 0 ≤ b ≤ a ≤ 100")
+    fit_raw = _section(doc, "fit")
+    _unknown_keys(fit_raw, {"industry", "product", "level", "incumbent", "region"}, "fit")
+    fit = FitBonuses(
+        **{k: _number(fit_raw, k, getattr(d.fit, k), "fit") for k in FitBonuses.__slots__}
+    )
+    alloc = _section(doc, "allocation")
+    _unknown_keys(
+        alloc,
+        {"coverage_weight", "balance_weight", "default_capacity", "territory"},
+        "allocation",
+    )
+    territory = alloc.get("territory", d.territory)
+    if territory not in TERRITORY_MODES:
+        raise PolicyError(f"allocation.territory must be one of hard, soft, off; got {territory!r}")
+    capacity = alloc.get("default_capacity", d.default_capacity)
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
+        raise PolicyError(f"allocation.default_capacity must be a whole number ≥ 0, got {capacity!r}")
+    rules_raw = doc.get("rules", [])
+    if not isinstance(rules_raw, list):
+        raise PolicyError("rules must be an array of tables ([[rules]])")
+    return Policy(
+        priority_weights=weights,
+        priority_scales=scales,
+        tiers=tiers,
+        fit=fit,
+        coverage_weight=_number(alloc, "coverage_weight", d.coverage_weight, "allocation"),
+        balance_weight=_number(alloc, "balance_weight", d.balance_weight, "allocation"),
+        default_capacity=capacity,
+        territory=territory,
+        rules=tuple(_rule_from_toml(r, i) for i, r in enumerate(rules_raw)),
+    )
+
+
+def policy_from_toml(text: str) -> Policy:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"not valid TOML: {exc}") from exc
+    return policy_from_dict(doc)
+
+
+DEFAULT_POLICY_TOML = """\
+# Fenpei 分配策略 / allocation policy
+# 每个数值都可以修改；删掉的键取默认值。 Every value may be changed; a removed key takes its default.
+#
+# 目标 / objective:  maximise  Σ (M + priority × fit)  −  λ · Σ_rep Σ_k (k − 1) / capacity
+#   M = coverage_weight（覆盖权重：有容量就不让客户落空 / leave nobody out while capacity remains）
+#   λ = balance_weight（均衡权重：0 = 只看匹配，越大越平均 / 0 = best match only, larger = even load）
+
+[priority]
+# 优先级 0–100 = 以下四项按权重加权 / priority 0–100 = weighted mix of four parts
+value = 40     # 潜在价值 / potential value
+intent = 30    # 合作意向 / intent
+newness = 10   # 新客户 / new customer
+history = 20   # 历史交易（金额与最近成交）/ past deals (amount and recency)
+
+[value]
+# 潜在价值按对数计分：0 元得 0 分，full 元及以上得满分
+# potential value is scored on a log scale: 0 yuan scores 0, `full` yuan and above score 1
+unit = 10000       # 元 / yuan
+full = 5000000     # 500万
+
+[intent]
+# 各意向等级得分（0–1）/ points per intent level (0–1)
+high = 1.0
+medium = 0.6
+low = 0.2
+unknown = 0.35
+
+[history]
+full = 1000000        # 历史交易额满分线（元）/ deal amount that scores full
+half_life_days = 180  # 最近成交的半衰期（天）/ recency half-life in days
+
+[tiers]
+# 等级阈值 / tier thresholds: priority ≥ a → A, ≥ b → B, otherwise C
+a = 60
+b = 35
+
+[fit]
+# 匹配度 = 1 + 以下加成 / fit = 1 + these bonuses
+industry = 0.3    # 擅长该行业 / rep knows the customer's industry
+product = 0.2     # × 客户所需产品中该销售能卖的比例 / × share of needed products the rep sells
+level = 0.2       # 级别对口：A→高级，B→中级，C→初级 / level suits tier: A→senior, B→mid, C→junior
+incumbent = 0.5   # 现负责人（保持稳定）/ current owner (stickiness)
+region = 0.3      # 负责该地区（仅当地区不是硬性规则时）/ covers the region (when territory is soft)
+
+[allocation]
+coverage_weight = 1000   # M
+balance_weight = 30      # λ
+default_capacity = 200   # 未填容量的销售 / capacity of reps whose sheet leaves it empty
+territory = "hard"       # hard：只分给负责该地区的销售 / only reps covering the region
+                         # soft：地区只加分 / region only adds the bonus;  off：不看地区 / ignored
+
+# 路由规则按顺序匹配，第一条命中的规则决定可分配的团队或销售
+# Routing rules are tried in order; the first match decides which teams or reps may take it.
+# 条件 / conditions: regions, industries, tiers, intents, min_value, max_value
+#
+# [[rules]]
+# name = "大客户归大客户部 / key accounts to the KA team"
+# when = { min_value = 5000000 }
+# teams = ["大客户部"]
+# ignore_territory = true
+#
+# [[rules]]
+# name = "金融行业 / finance"
+# when = { industries = ["金融"], tiers = ["A", "B"] }
+# reps = ["S001", "S007"]
+"""
+
+
+def default_policy() -> Policy:
+    return policy_from_toml(DEFAULT_POLICY_TOML)
