@@ -1,9 +1,270 @@
-"""Reasons: placeholder until written."""
+"""Reasons (分配理由): why each customer went where it went, or why it went nowhere.
+
+Reasons are structured dicts (a `kind` or `code` plus the numbers behind it) so that other
+tools can read them; `reason_text` renders one in Chinese or English. The wording lives
+here, next to the numbers it describes, because the CLI has no Django and no gettext
+catalogue; the web app can render the same dicts through its own translations.
+"""
+
 from __future__ import annotations
+
 from typing import Any
-def explain_assignment(problem: Any, allocation: Any, i: int) -> list[dict[str, Any]]:
-    return []
-def explain_unassigned(problem: Any, allocation: Any, i: int) -> dict[str, Any]:
-    return {}
-def reason_text(reason: dict[str, Any], lang: str = "zh") -> str:
-    return ""
+
+import numpy as np
+
+from fenpei.engine.eligibility import (
+    FIT_PARTS,
+    VIA_LOCKED,
+    VIA_NATIONWIDE,
+    VIA_OPEN,
+    VIA_RULE,
+    VIA_TERRITORY,
+    Problem,
+    eligibility_via,
+    fit_parts,
+)
+from fenpei.engine.model import TIERS, Allocation
+from fenpei.engine.scoring import PARTS
+
+Reason = dict[str, Any]
+LANGS = ("zh", "en")
+
+_PART_NAMES = {
+    "zh": {
+        "value": "潜在价值",
+        "intent": "合作意向",
+        "newness": "新客户",
+        "history": "历史交易",
+        "industry": "行业对口",
+        "product": "产品匹配",
+        "level": "级别对口",
+        "incumbent": "现负责人",
+        "region": "负责地区",
+    },
+    "en": {
+        "value": "value",
+        "intent": "intent",
+        "newness": "new customer",
+        "history": "history",
+        "industry": "industry",
+        "product": "products",
+        "level": "level",
+        "incumbent": "current owner",
+        "region": "region",
+    },
+}
+
+
+def _parts_text(reason: Reason, names: tuple[str, ...], lang: str) -> str:
+    shown = [f"{_PART_NAMES[lang][k]} {reason[k]:+g}" for k in names if reason.get(k)]
+    return ", ".join(shown) if lang == "en" else "，".join(shown)
+
+
+def _eligible_text(r: Reason, lang: str) -> str:
+    via, detail = r["via"], r["detail"]
+    zh = lang == "zh"
+    if via == VIA_RULE:
+        return f"路由规则「{detail}」允许" if zh else f"allowed by routing rule “{detail}”"
+    if via == VIA_NATIONWIDE:
+        return "负责全国" if zh else "covers the whole country"
+    if via == VIA_LOCKED:
+        return "客户已锁定给现负责人" if zh else "customer is locked to its current owner"
+    if via == VIA_OPEN:
+        return "地区不是硬性规则" if zh else "territory is not a hard rule"
+    region = detail or ("未知地区" if zh else "unknown region")
+    return f"负责地区含{region}" if zh else f"territory includes {region}"
+
+
+def _runner_up_text(r: Reason, lang: str) -> str:
+    zh = lang == "zh"
+    why = r["why"]
+    if why == "only_candidate":
+        return "没有其他可分配的销售" if zh else "no other eligible rep"
+    who, score = r["rep"], r["score"]
+    if why == "lower_score":
+        return (
+            f"次优：{who}（得分 {score:g}，低于本次）"
+            if zh
+            else f"runner-up: {who} (score {score:g}, lower)"
+        )
+    if why == "at_capacity":
+        return (
+            f"次优：{who}（得分 {score:g}，已满额 {r['load']}/{r['capacity']}）"
+            if zh
+            else f"runner-up: {who} (score {score:g}, full at {r['load']}/{r['capacity']})"
+        )
+    return (
+        f"次优：{who}（得分 {score:g}，但负载 {r['load']}/{r['capacity']}，均衡代价更高）"
+        if zh
+        else f"runner-up: {who} (score {score:g}, but load {r['load']}/{r['capacity']} costs more balance)"
+    )
+
+
+def _unassigned_text(r: Reason, lang: str) -> str:
+    zh = lang == "zh"
+    code = r["code"]
+    region = r.get("region") or ("未知地区" if zh else "an unknown region")
+    if code == "locked_owner_unavailable":
+        return (
+            "客户已锁定，但现负责人不在岗或已满额"
+            if zh
+            else "locked, but its owner is inactive, unknown or full"
+        )
+    if code == "rule_no_rep":
+        return (
+            f"路由规则「{r['rule']}」限定的销售中没有人负责{region}"
+            if zh
+            else f"routing rule “{r['rule']}” allows no rep who covers {region}"
+        )
+    if code == "no_rep_in_region":
+        return f"没有销售负责{region}" if zh else f"no rep covers {region}"
+    if code == "all_unavailable" and r["reps"] == 1:
+        return (
+            f"唯一负责{region}的销售不在岗或已满额"
+            if zh
+            else f"the only rep covering {region} is inactive or already full"
+        )
+    if code == "all_unavailable":
+        return (
+            f"负责{region}的 {r['reps']} 名销售都不在岗或已满额"
+            if zh
+            else f"all {r['reps']} reps covering {region} are inactive or already full"
+        )
+    return (
+        f"{r['reps']} 名可分配的销售容量已被优先级更高的客户占满"
+        if zh
+        else f"all {r['reps']} eligible reps were filled by higher-value customers"
+    )
+
+
+def reason_text(reason: Reason, lang: str = "zh") -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}")
+    zh = lang == "zh"
+    kind = reason.get("kind")
+    if kind == "eligible":
+        return _eligible_text(reason, lang)
+    if kind == "priority":
+        head = (
+            f"优先级 {reason['total']:g}（{reason['tier']} 类）"
+            if zh
+            else f"priority {reason['total']:g} (tier {reason['tier']})"
+        )
+        return f"{head}：{_parts_text(reason, PARTS, lang)}" if zh else f"{head}: {_parts_text(reason, PARTS, lang)}"
+    if kind == "fit":
+        parts = _parts_text(reason, FIT_PARTS, lang)
+        if zh:
+            return f"匹配度 {reason['total']:g}（1{'，' + parts if parts else ''}），得分 {reason['score']:g}"
+        return f"fit {reason['total']:g} (1{', ' + parts if parts else ''}), score {reason['score']:g}"
+    if kind == "balance":
+        if zh:
+            return f"分配后负载 {reason['load']}/{reason['capacity']}，均衡代价 {reason['cost']:g}"
+        return f"load after {reason['load']}/{reason['capacity']}, balance cost {reason['cost']:g}"
+    if kind == "runner_up":
+        return _runner_up_text(reason, lang)
+    return _unassigned_text(reason, lang)
+
+
+def _final_load(problem: Problem, allocation: Allocation, rep: int) -> int:
+    return int(problem.existing_load[rep]) + allocation.loads[rep].assigned
+
+
+def explain_assignment(
+    problem: Problem, allocation: Allocation, i: int, lang: str = "zh"
+) -> list[Reason]:
+    rep = int(allocation.rep[i])
+    if rep < 0:
+        raise ValueError(f"customer {i} is not assigned")
+    via, detail = eligibility_via(problem, i, rep)
+    parts = fit_parts(problem, np.array([i], dtype=np.int64), np.array([rep], dtype=np.int32))[0]
+    pp = problem.priority_parts[i]
+    own_score = float(allocation.score[i])
+    load, cap = _final_load(problem, allocation, rep), int(problem.capacity[rep])
+    lam = problem.policy.balance_weight
+    reasons: list[Reason] = [
+        {"kind": "eligible", "via": via, "detail": detail},
+        {
+            "kind": "priority",
+            "total": float(problem.priority[i]),
+            "tier": TIERS[int(problem.tier[i])],
+            **{name: round(float(pp[k]), 2) for k, name in enumerate(PARTS)},
+        },
+        {
+            "kind": "fit",
+            "total": float(allocation.fit[i]),
+            **{name: round(float(parts[k]), 2) for k, name in enumerate(FIT_PARTS)},
+            "score": own_score,
+        },
+        {
+            "kind": "balance",
+            "load": load,
+            "capacity": cap,
+            "cost": round(lam * (load - 1) / max(cap, 1), 4),
+        },
+        _runner_up(problem, allocation, i, rep, own_score),
+    ]
+    for r in reasons:
+        r["text"] = reason_text(r, lang)
+    return reasons
+
+
+def _runner_up(
+    problem: Problem, allocation: Allocation, i: int, rep: int, own_score: float
+) -> Reason:
+    reps, fits = problem.candidates(i)
+    others = reps != rep
+    if not others.any():
+        return {"kind": "runner_up", "why": "only_candidate"}
+    reps, fits = reps[others], fits[others]
+    best = int(np.lexsort((reps, -fits))[0])  # highest fit, then lowest index
+    alt = int(reps[best])
+    score = round(float(problem.priority[i] * fits[best]), 4)
+    load, cap = _final_load(problem, allocation, alt), int(problem.capacity[alt])
+    if score < own_score:
+        why = "lower_score"
+    elif load >= cap:
+        why = "at_capacity"
+    else:
+        why = "balance"
+    r = problem.reps[alt]
+    return {
+        "kind": "runner_up",
+        "why": why,
+        "rep_key": r.key,
+        "rep": r.name,
+        "score": score,
+        "load": load,
+        "capacity": cap,
+    }
+
+
+def explain_unassigned(
+    problem: Problem, allocation: Allocation, i: int, lang: str = "zh"
+) -> Reason:
+    if int(allocation.rep[i]) >= 0:
+        raise ValueError(f"customer {i} is assigned")
+    c = problem.customers
+    region = c.region_name(i)
+    k = int(problem.klass[i])
+    n_candidates = int(problem.class_ptr[k + 1] - problem.class_ptr[k])
+    cover = int(problem.class_cover[k])
+    reason: Reason
+    if c.locked[i]:
+        reason = {"code": "locked_owner_unavailable"}
+    elif n_candidates > 0:
+        reason = {"code": "capacity_used", "reps": n_candidates}
+    elif cover > 0:
+        reason = {"code": "all_unavailable", "reps": cover, "region": region}
+    elif int(problem.rule[i]) >= 0:
+        reason = {
+            "code": "rule_no_rep",
+            "rule": problem.policy.rules[int(problem.rule[i])].name,
+            "region": region,
+        }
+    else:
+        reason = {"code": "no_rep_in_region", "region": region}
+    reason["text"] = reason_text(reason, lang)
+    return reason
+
+
+__all__ = ["VIA_TERRITORY", "explain_assignment", "explain_unassigned", "reason_text"]
