@@ -81,22 +81,36 @@ class Problem:
                 fits = np.append(fits, self.incumbent_fit[i])
         return reps, fits
 
+    def arcs(self) -> tuple[npt.NDArray[np.int64], IntArray, FloatArray]:
+        """Eligible reps of every customer as CSR: (ptr, rep, fit), best fit first.
+
+        The owner's arc carries the stickiness bonus; a locked customer has only that arc.
+        """
+        counts = np.diff(self.class_ptr)[self.klass]
+        has = (self.owner >= 0) & ~np.isnan(self.incumbent_fit)
+        locked_only = has & (counts == 0)
+        per = counts + locked_only
+        ptr = np.zeros(self.n_customers + 1, dtype=np.int64)
+        np.cumsum(per, out=ptr[1:])
+        cust = np.repeat(np.arange(self.n_customers, dtype=np.int64), counts)
+        offsets = np.arange(cust.size, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        idx = np.repeat(self.class_ptr[self.klass], counts) + offsets
+        rep = np.empty(int(ptr[-1]), dtype=np.int32)
+        fit = np.empty(int(ptr[-1]), dtype=np.float64)
+        slot = ptr[:-1][cust] + offsets
+        rep[slot] = self.class_rep[idx]
+        fit[slot] = self.class_fit[idx]
+        on_owner = has[cust] & (rep[slot] == self.owner[cust])
+        fit[slot[on_owner]] = self.incumbent_fit[cust[on_owner]]
+        only = np.flatnonzero(locked_only)
+        rep[ptr[only]] = self.owner[only]
+        fit[ptr[only]] = self.incumbent_fit[only]
+        return ptr, rep, fit
+
     def pairs(self) -> tuple[npt.NDArray[np.int64], IntArray, FloatArray]:
         """Every eligible (customer, rep) pair with score = priority × fit, by customer, rep."""
-        counts = np.diff(self.class_ptr)[self.klass]
-        cust = np.repeat(np.arange(self.n_customers, dtype=np.int64), counts)
-        starts = self.class_ptr[self.klass]
-        offsets = np.arange(cust.size, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-        idx = np.repeat(starts, counts) + offsets
-        rep, fit = self.class_rep[idx], self.class_fit[idx].copy()
-        has = (self.owner >= 0) & ~np.isnan(self.incumbent_fit)
-        on_owner = has[cust] & (rep == self.owner[cust])
-        fit[on_owner] = self.incumbent_fit[cust[on_owner]]
-        # locked customers whose owner is not in the (empty) class list
-        locked = np.flatnonzero(has & (counts == 0))
-        cust = np.concatenate([cust, locked])
-        rep = np.concatenate([rep, self.owner[locked]]).astype(np.int32)
-        fit = np.concatenate([fit, self.incumbent_fit[locked]])
+        ptr, rep, fit = self.arcs()
+        cust = np.repeat(np.arange(self.n_customers, dtype=np.int64), np.diff(ptr))
         order = np.lexsort((rep, cust))
         cust, rep, fit = cust[order], rep[order], fit[order]
         return cust, rep, np.round(self.priority[cust] * fit, 4)
@@ -121,7 +135,7 @@ def fit_parts(problem: Problem, cust: npt.NDArray[np.int64], rep: IntArray) -> F
     p = problem.policy.fit
     c = problem.customers
     ind = c.industry[cust]
-    industry = np.where(ind >= 0, problem.rep_industry[rep, np.maximum(ind, 0)], False)
+    industry = _lookup(problem.rep_industry, rep, ind)
     pset = c.product_set[cust]
     overlap = np.bitwise_count(problem.set_products[pset] & problem.rep_products[rep]).sum(axis=1)
     size = problem.set_size[pset]
@@ -133,7 +147,7 @@ def fit_parts(problem: Problem, cust: npt.NDArray[np.int64], rep: IntArray) -> F
     if problem.policy.territory != "off":
         open_region = _territory_open(problem, cust)
         reg = c.region[cust]
-        covers = np.where(reg >= 0, problem.rep_region[rep, np.maximum(reg, 0)], False)
+        covers = _lookup(problem.rep_region, rep, reg)
         covers |= problem.rep_nationwide[rep]
         region = np.where(open_region & covers, p.region, 0.0)
     return np.column_stack(
@@ -145,6 +159,13 @@ def fit_parts(problem: Problem, cust: npt.NDArray[np.int64], rep: IntArray) -> F
             region,
         ]
     )
+
+
+def _lookup(table: npt.NDArray[np.bool_], rep: IntArray, code: IntArray) -> npt.NDArray[np.bool_]:
+    """table[rep, code], False where code is -1 (unknown); safe when no customer has a value."""
+    if table.shape[1] == 0:
+        return np.zeros(code.shape, dtype=np.bool_)
+    return np.where(code >= 0, table[rep, np.maximum(code, 0)], False)
 
 
 def fit_total(parts: FloatArray) -> FloatArray:

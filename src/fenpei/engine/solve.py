@@ -37,6 +37,7 @@ from fenpei.engine.eligibility import Problem
 from fenpei.engine.model import Allocation, IntArray, RepLoad
 
 SCALE = 1_000_000  # cost units per point of objective
+HUB_MIN_REPS = 4  # a fit level shared by fewer reps gets direct arcs (measured best, 100k × 200)
 Progress = Callable[[str, float], None]
 
 
@@ -72,8 +73,8 @@ def objective_of(problem: Problem, rep_of: IntArray, score: npt.NDArray[np.float
     return value - penalty
 
 
-def solve(problem: Problem, progress: Progress | None = None) -> Allocation:
-    report = progress or _noop
+def _solve_flow(problem: Problem, report: Progress) -> tuple[IntArray, dict[str, float]]:
+    """The reference: OR-Tools on the class/fit-level network described above."""
     started = time.perf_counter()
     n, n_reps = problem.n_customers, len(problem.reps)
     policy = problem.policy
@@ -102,60 +103,65 @@ def solve(problem: Problem, progress: Progress | None = None) -> Allocation:
     level_id = np.cumsum(new_level) - 1
     n_levels = int(new_level.sum())
     level_size = np.bincount(level_id, minlength=n_levels)
-    level_class = pair_class[new_level]
-    level_f100 = f100[new_level]
-    level_first_rep = problem.class_rep[new_level].astype(np.int64)
-    needs_hub = level_size > 1
+    needs_hub = level_size >= HUB_MIN_REPS
     hub_index = np.cumsum(needs_hub) - 1
+    pair_hubbed = needs_hub[level_id]
+    # a target is what a group's arc points at: a hub (one per shared fit level) or a rep
+    target_start = new_level | ~pair_hubbed
+    target_id = np.cumsum(target_start) - 1
+    n_targets = int(target_start.sum())
+    target_class = pair_class[target_start]
+    target_f100 = f100[target_start]
 
     # node numbering: groups | hubs | reps | sink
     n_hubs = int(needs_hub.sum())
     hub0, rep0 = n_groups, n_groups + n_hubs
     sink = rep0 + n_reps
-    level_node = np.where(needs_hub, hub0 + hub_index, rep0 + level_first_rep)
+    target_node = np.where(
+        pair_hubbed[target_start],
+        hub0 + hub_index[level_id[target_start]],
+        rep0 + problem.class_rep[target_start].astype(np.int64),
+    )
 
     m_units = round(policy.coverage_weight * SCALE)
     to_units = SCALE // 10_000  # p100 · f100 is priority · fit · 10⁴
 
-    # group → level arcs: every group of class k gets an arc to each level of class k
-    levels_per_class = np.bincount(level_class, minlength=counts.size)
-    level_start = np.r_[0, np.cumsum(levels_per_class)[:-1]]
-    lg = levels_per_class[g_class]
-    arc_group = np.repeat(np.arange(n_groups, dtype=np.int64), lg)
-    offs = np.arange(arc_group.size, dtype=np.int64) - np.repeat(np.cumsum(lg) - lg, lg)
-    arc_level = np.repeat(level_start[g_class], lg) + offs
-    value_units = m_units + g_p100[arc_group] * level_f100[arc_level] * to_units
+    # group → target arcs: every group of class k gets an arc to each target of class k
+    targets_per_class = np.bincount(target_class, minlength=counts.size)
+    target_first = np.r_[0, np.cumsum(targets_per_class)[:-1]]
+    tg = targets_per_class[g_class]
+    arc_group = np.repeat(np.arange(n_groups, dtype=np.int64), tg)
+    offs = np.arange(arc_group.size, dtype=np.int64) - np.repeat(np.cumsum(tg) - tg, tg)
+    arc_target = np.repeat(target_first[g_class], tg) + offs
+    value_units = m_units + g_p100[arc_group] * target_f100[arc_target] * to_units
 
     # group → owner arcs (stickiness bonus)
     own = np.flatnonzero(g_owner >= 0)
     own_value = m_units + g_p100[own] * g_inc_f100[own] * to_units
 
     # hub → rep arcs
-    hub_pairs = needs_hub[level_id]
-    hub_tail = hub0 + hub_index[level_id[hub_pairs]]
-    hub_head = rep0 + problem.class_rep[hub_pairs].astype(np.int64)
+    hub_tail = hub0 + hub_index[level_id[pair_hubbed]]
+    hub_head = rep0 + problem.class_rep[pair_hubbed].astype(np.int64)
 
     # rep → sink slot arcs, no more than the customers that can reach the rep
-    level_reach = np.bincount(arc_level, weights=supply[arc_group], minlength=n_levels)
+    target_reach = np.bincount(arc_target, weights=supply[arc_group], minlength=n_targets)
     reach = np.bincount(
-        problem.class_rep.astype(np.int64), weights=level_reach[level_id], minlength=n_reps
+        problem.class_rep.astype(np.int64), weights=target_reach[target_id], minlength=n_reps
     ).astype(np.int64)
     if own.size:
         reach += np.bincount(g_owner[own], weights=supply[own], minlength=n_reps).astype(np.int64)
-    slots = np.minimum(problem.slots.astype(np.int64), reach)
+    slot_ptr, all_slot_cost = slot_costs(problem)
+    slots = np.minimum(np.diff(slot_ptr), reach)
     slot_rep = np.repeat(np.arange(n_reps, dtype=np.int64), slots)
     k = np.arange(slot_rep.size, dtype=np.int64) - np.repeat(np.cumsum(slots) - slots, slots)
-    load_before = problem.existing_load[slot_rep].astype(np.float64) + k  # = (k_slot − 1)
-    slot_cost = np.rint(
-        policy.balance_weight * load_before / np.maximum(problem.capacity[slot_rep], 1) * SCALE
-    ).astype(np.int64)
+    slot_cost = all_slot_cost[slot_ptr[slot_rep] + k]
 
     tails = np.concatenate(
         [arc_group, own, np.arange(n_groups, dtype=np.int64), hub_tail, rep0 + slot_rep]
     )
     heads = np.concatenate(
         [
-            level_node[arc_level],
+            target_node[arc_target],
             rep0 + g_owner[own],
             np.full(n_groups, sink, dtype=np.int64),
             hub_head,
@@ -218,6 +224,77 @@ def solve(problem: Problem, progress: Progress | None = None) -> Allocation:
         rep0=rep0,
         n_hubs=n_hubs,
     )
+    return rep_of, {
+        "groups": float(n_groups),
+        "hubs": float(n_hubs),
+        "arcs": float(tails.size),
+        "build_seconds": built - started,
+        "solve_seconds": solved - built,
+    }
+
+
+def _solve_ssp(problem: Problem, report: Progress) -> tuple[IntArray, dict[str, float]]:
+    """Successive shortest paths over the reps (ssp.py), certified by duality."""
+    from fenpei.engine import ssp  # numba compiles on first use; only pay for it here
+
+    started = time.perf_counter()
+    n_reps = len(problem.reps)
+    ptr, rep, fit = problem.arcs()
+    p100 = np.rint(problem.priority * 100).astype(np.int64)
+    cust = np.repeat(np.arange(problem.n_customers, dtype=np.int64), np.diff(ptr))
+    value = round(problem.policy.coverage_weight * SCALE) + p100[cust] * np.rint(
+        fit * 100
+    ).astype(np.int64) * (SCALE // 10_000)
+    del cust
+    slot_ptr, slot_cost = slot_costs(problem)
+    nbr_ptr, nbr, pid = ssp.rep_neighbours(problem.class_ptr, problem.class_rep, n_reps)
+    # highest priority first: later (smaller) customers rarely need to displace anyone
+    order = np.lexsort((np.arange(problem.n_customers), -p100))
+    built = time.perf_counter()
+    report("solve", 0.1)
+    assign, load, phi, pops = ssp.ssp_solve(
+        order, ptr, rep.astype(np.int64), value, slot_ptr, slot_cost, nbr_ptr, nbr, pid
+    )
+    solved = time.perf_counter()
+    primal, dual = ssp.certify(assign, ptr, rep.astype(np.int64), value, slot_ptr, slot_cost, load, phi)
+    if primal != dual:
+        raise SolveError(f"optimality certificate failed: primal {primal} ≠ dual {dual}")
+    return assign.astype(np.int32), {
+        "arcs": float(rep.size),
+        "rep_pairs": float(nbr.size),
+        "dijkstra_pops": float(pops),
+        "build_seconds": built - started,
+        "solve_seconds": solved - built,
+        "certify_seconds": time.perf_counter() - solved,
+        "primal_units": float(primal),
+        "dual_units": float(dual),
+    }
+
+
+def slot_costs(problem: Problem) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Convex balance cost of each free slot, as CSR per rep: λ · (L0 + k) / C in units."""
+    slots = problem.slots.astype(np.int64)
+    ptr = np.zeros(slots.size + 1, dtype=np.int64)
+    np.cumsum(slots, out=ptr[1:])
+    owner = np.repeat(np.arange(slots.size, dtype=np.int64), slots)
+    k = np.arange(owner.size, dtype=np.int64) - ptr[:-1][owner]
+    before = problem.existing_load[owner].astype(np.float64) + k
+    cap = np.maximum(problem.capacity[owner], 1)
+    cost = np.rint(problem.policy.balance_weight * before / cap * SCALE).astype(np.int64)
+    return ptr, cost
+
+
+METHODS = {"ssp": _solve_ssp, "flow": _solve_flow}
+
+
+def solve(problem: Problem, progress: Progress | None = None, method: str = "flow") -> Allocation:
+    """The exact optimum. `method` "ssp" is the engine's own solver; "flow" hands the
+    class/fit-level network to OR-Tools (kept as an independent reference)."""
+    report = progress or _noop
+    started = time.perf_counter()
+    rep_of, stats = METHODS[method](problem, report)
+    report("assign", 0.9)
+    n_reps = len(problem.reps)
     fit = _chosen_fit(problem, rep_of)
     score = np.round(problem.priority * fit, 4)
     added = np.bincount(rep_of[rep_of >= 0], minlength=n_reps)
@@ -242,15 +319,8 @@ def solve(problem: Problem, progress: Progress | None = None) -> Allocation:
         loads=loads,
         capacity=problem.capacity,
         eligible_count=_eligible_count(problem),
-        solver="fenpei-hub-flow (OR-Tools min-cost flow on the class/fit-level network)",
-        stats={
-            "groups": float(n_groups),
-            "hubs": float(n_hubs),
-            "arcs": float(tails.size),
-            "build_seconds": built - started,
-            "solve_seconds": solved - built,
-            "total_seconds": time.perf_counter() - started,
-        },
+        solver=method,
+        stats={**stats, "total_seconds": time.perf_counter() - started},
     )
 
 

@@ -18,15 +18,36 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "name": (
         "客户名称",
         (
-            "公司名称", "客户", "客户名", "企业名称", "单位名称", "名称", "公司",
-            "name", "customer", "customer name", "company", "company name", "account",
+            "公司名称",
+            "客户",
+            "客户名",
+            "企业名称",
+            "单位名称",
+            "名称",
+            "公司",
+            "name",
+            "customer",
+            "customer name",
+            "company",
+            "company name",
+            "account",
         ),
     ),
     "key": (
         "客户编号",
         (
-            "客户编码", "客户代码", "客户id", "客户号", "编号", "id", "customer id",
-            "customer key", "customer no", "customer code", "key", "code",
+            "客户编码",
+            "客户代码",
+            "客户id",
+            "客户号",
+            "编号",
+            "id",
+            "customer id",
+            "customer key",
+            "customer no",
+            "customer code",
+            "key",
+            "code",
         ),
     ),
     "industry": ("行业", ("所属行业", "客户行业", "行业分类", "industry", "sector")),
@@ -37,8 +58,15 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "potential_value": (
         "潜在价值",
         (
-            "预估价值", "预计价值", "预计金额", "潜在金额", "商机金额", "potential value",
-            "potential", "value", "estimated value",
+            "预估价值",
+            "预计价值",
+            "预计金额",
+            "潜在金额",
+            "商机金额",
+            "potential value",
+            "potential",
+            "value",
+            "estimated value",
         ),
     ),
     "intent": ("合作意向", ("意向", "意向度", "意向等级", "intent", "intention", "interest")),
@@ -54,8 +82,16 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "email": ("邮箱", ("电子邮箱", "电子邮件", "邮件", "email", "e-mail", "mail")),
     "deal_amount": (
         "历史交易额",
-        ("交易额", "历史成交额", "成交金额", "累计交易额", "deal amount", "history amount",
-         "revenue", "total deals"),
+        (
+            "交易额",
+            "历史成交额",
+            "成交金额",
+            "累计交易额",
+            "deal amount",
+            "history amount",
+            "revenue",
+            "total deals",
+        ),
     ),
     "deal_count": (
         "交易次数",
@@ -71,8 +107,16 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "owner": (
         "现负责人",
-        ("负责人", "当前负责人", "负责销售", "现销售", "所属销售", "owner", "current owner",
-         "account owner"),
+        (
+            "负责人",
+            "当前负责人",
+            "负责销售",
+            "现销售",
+            "所属销售",
+            "owner",
+            "current owner",
+            "account owner",
+        ),
     ),
     "credit_code": (
         "统一社会信用代码",
@@ -84,16 +128,48 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 REP_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "name": (
         "姓名",
-        ("销售", "销售姓名", "销售人员", "名字", "销售名称", "name", "rep", "rep name",
-         "sales rep", "salesperson"),
+        (
+            "销售",
+            "销售姓名",
+            "销售人员",
+            "名字",
+            "销售名称",
+            "name",
+            "rep",
+            "rep name",
+            "sales rep",
+            "salesperson",
+        ),
     ),
-    "key": ("工号", ("员工编号", "员工号", "销售编号", "编号", "id", "rep id", "employee id",
-                     "rep key", "key", "code")),
+    "key": (
+        "工号",
+        (
+            "员工编号",
+            "员工号",
+            "销售编号",
+            "编号",
+            "id",
+            "rep id",
+            "employee id",
+            "rep key",
+            "key",
+            "code",
+        ),
+    ),
     "team": ("团队", ("所属团队", "部门", "小组", "销售团队", "team", "group", "department")),
     "regions": (
         "负责地区",
-        ("负责区域", "区域", "地区", "辖区", "负责省份", "regions", "region", "territory",
-         "territories"),
+        (
+            "负责区域",
+            "区域",
+            "地区",
+            "辖区",
+            "负责省份",
+            "regions",
+            "region",
+            "territory",
+            "territories",
+        ),
     ),
     "industries": (
         "擅长行业",
@@ -108,14 +184,29 @@ REP_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "active": ("在岗", ("是否在岗", "在职", "状态", "active", "status", "on duty")),
     "existing_load": (
         "现有客户数",
-        ("已有客户数", "当前客户数", "现有客户", "保有量", "existing load", "existing customers",
-         "current load", "load"),
+        (
+            "已有客户数",
+            "当前客户数",
+            "现有客户",
+            "保有量",
+            "existing load",
+            "existing customers",
+            "current load",
+            "load",
+        ),
     ),
 }
 
 _BRACKETS = re.compile(r"[\(\[【](.*?)[\)\]】]")
-_UNIT_FACTORS = {"元": 1.0, "yuan": 1.0, "万": 1e4, "万元": 1e4, "亿": 1e8, "亿元": 1e8,
-                 "千元": 1e3}
+_UNIT_FACTORS = {
+    "元": 1.0,
+    "yuan": 1.0,
+    "万": 1e4,
+    "万元": 1e4,
+    "亿": 1e8,
+    "亿元": 1e8,
+    "千元": 1e3,
+}
 
 
 def normalise(header: str) -> str:

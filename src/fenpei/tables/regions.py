@@ -7,7 +7,7 @@ all work; `split_region` also returns the city when the text names one.
 from __future__ import annotations
 
 from fenpei.engine.model import NATIONWIDE
-from fenpei.tables.values import BadValue, halfwidth
+from fenpei.tables.values import BadValueError, halfwidth
 
 #: (short name, official name, English / pinyin names)
 PROVINCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -66,7 +66,9 @@ _PREFIXES = sorted(
     key=lambda item: -len(item[0]),
 )
 
-_NATIONWIDE_WORDS = frozenset((NATIONWIDE, "全国各地", "全部", "nationwide", "all", "china", "中国"))
+_NATIONWIDE_WORDS = frozenset(
+    (NATIONWIDE, "全国各地", "全部", "nationwide", "all", "china", "中国")
+)
 
 
 def _clean(text: str) -> str:
@@ -83,7 +85,7 @@ def split_region(text: str) -> tuple[str, str]:
     for name, short in _PREFIXES:
         if compact.startswith(name):
             return short, _city(short, compact[len(name) :])
-    raise BadValue("无法识别的地区（应为省份） / unknown region (expected a province)")
+    raise BadValueError("无法识别的地区（应为省份） / unknown region (expected a province)")
 
 
 def _city(province: str, rest: str) -> str:

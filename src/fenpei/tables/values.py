@@ -2,7 +2,7 @@
 
 Every parser takes one non-empty cell (as python-calamine or the csv module returns it:
 str, float, int, bool, date or datetime) and returns the parsed value or raises
-`BadValue` with a short bilingual message. Empty cells never reach a parser; the reader
+`BadValueError` with a short bilingual message. Empty cells never reach a parser; the reader
 handles them (default value, or an error for a required column).
 
 Kept in one small module on purpose: messy input (units in headers, "约50万", ranges,
@@ -19,7 +19,7 @@ from typing import Any
 from fenpei.engine.model import Intent, Level
 
 
-class BadValue(ValueError):
+class BadValueError(ValueError):
     """A cell holds something this column cannot use; the message says what."""
 
 
@@ -60,15 +60,15 @@ _STRIP = str.maketrans("", "", ", _'¥$")
 def parse_number(value: Any) -> float:
     """A finite number. Accepts 1200000, "1,200,000", "¥120万", "1.2亿", "50万元"."""
     if isinstance(value, bool):
-        raise BadValue("不是数字 / not a number")
+        raise BadValueError("不是数字 / not a number")
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str):
         number = _number_from_text(value)
     else:
-        raise BadValue("不是数字 / not a number")
+        raise BadValueError("不是数字 / not a number")
     if not math.isfinite(number):
-        raise BadValue("不是有限的数字 / not a finite number")
+        raise BadValueError("不是有限的数字 / not a finite number")
     return number
 
 
@@ -88,7 +88,7 @@ def _number_from_text(raw: str) -> float:
             text, scale = text[: -len(unit)], factor
             break
     if not _NUMBER.fullmatch(text):
-        raise BadValue("不是数字 / not a number")
+        raise BadValueError("不是数字 / not a number")
     return float(text) * scale
 
 
@@ -96,7 +96,7 @@ def parse_amount(value: Any) -> float:
     """Money in yuan, ≥ 0."""
     number = parse_number(value)
     if number < 0:
-        raise BadValue("金额不能为负 / amount must not be negative")
+        raise BadValueError("金额不能为负 / amount must not be negative")
     return number
 
 
@@ -104,11 +104,11 @@ def parse_count(value: Any) -> int:
     """A whole number ≥ 0 (a count or a capacity)."""
     number = parse_number(value)
     if number < 0:
-        raise BadValue("不能为负 / must not be negative")
+        raise BadValueError("不能为负 / must not be negative")
     if not number.is_integer():
-        raise BadValue("应为整数 / must be a whole number")
+        raise BadValueError("应为整数 / must be a whole number")
     if number > 2**31 - 1:
-        raise BadValue("数值过大 / too large")
+        raise BadValueError("数值过大 / too large")
     return int(number)
 
 
@@ -134,7 +134,9 @@ def parse_intent(value: Any) -> Intent:
     try:
         return _INTENTS[key]
     except KeyError:
-        raise BadValue("合作意向应为 高/中/低/未知 / intent must be high/medium/low/unknown") from None
+        raise BadValueError(
+            "合作意向应为 高/中/低/未知 / intent must be high/medium/low/unknown"
+        ) from None
 
 
 _LEVELS = {
@@ -149,12 +151,29 @@ def parse_level(value: Any) -> Level:
     try:
         return _LEVELS[key]
     except KeyError:
-        raise BadValue("级别应为 初级/中级/高级 / level must be junior/mid/senior") from None
+        raise BadValueError("级别应为 初级/中级/高级 / level must be junior/mid/senior") from None
 
 
-_YES = frozenset(("是", "y", "yes", "true", "1", "在岗", "在职", "有效", "√", "✓", "t", "on", "active"))
+_YES = frozenset(
+    ("是", "y", "yes", "true", "1", "在岗", "在职", "有效", "√", "✓", "t", "on", "active")
+)
 _NO = frozenset(
-    ("否", "n", "no", "false", "0", "离职", "离岗", "停用", "无效", "×", "✗", "f", "off", "inactive")
+    (
+        "否",
+        "n",
+        "no",
+        "false",
+        "0",
+        "离职",
+        "离岗",
+        "停用",
+        "无效",
+        "×",
+        "✗",
+        "f",
+        "off",
+        "inactive",
+    )
 )
 
 
@@ -166,7 +185,7 @@ def parse_yes_no(value: Any) -> bool:
         return True
     if key in _NO:
         return False
-    raise BadValue("应为 是/否 / must be yes or no")
+    raise BadValueError("应为 是/否 / must be yes or no")
 
 
 _NEW = frozenset(("新", "新客户", "新客", "new", "新增"))
@@ -180,14 +199,14 @@ def parse_customer_type(value: Any) -> bool:
         return True
     if key in _OLD:
         return False
-    raise BadValue("客户类型应为 新/老 / customer type must be new or existing")
+    raise BadValueError("客户类型应为 新/老 / customer type must be new or existing")
 
 
 _LIST_SEPARATORS = re.compile(r"[、，,;；/|\s]+")
 
 
 def parse_list(value: Any) -> tuple[str, ...]:
-    """"云服务、ERP, CRM" → ("云服务", "ERP", "CRM"); order kept, repeats dropped."""
+    """ "云服务、ERP, CRM" → ("云服务", "ERP", "CRM"); order kept, repeats dropped."""
     parts = _LIST_SEPARATORS.split(halfwidth(text_of(value)))
     return tuple(dict.fromkeys(p for p in parts if p))
 
@@ -206,19 +225,19 @@ def parse_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, bool):
-        raise BadValue("不是日期 / not a date")
+        raise BadValueError("不是日期 / not a date")
     if isinstance(value, int | float):
         if 1 <= value < 2_958_466:  # Excel's serial day numbers (1900-01-01 .. 9999-12-31)
             return _EXCEL_EPOCH + timedelta(days=int(value))
-        raise BadValue("不是日期 / not a date")
+        raise BadValueError("不是日期 / not a date")
     text = halfwidth(text_of(value)).strip().lower()
     match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
     if match is None:
-        raise BadValue("日期应为 YYYY-MM-DD / date must be YYYY-MM-DD")
+        raise BadValueError("日期应为 YYYY-MM-DD / date must be YYYY-MM-DD")
     try:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise BadValue("日期不存在 / no such date") from None
+        raise BadValueError("日期不存在 / no such date") from None
 
 
 # ---------------------------------------------------------------- ids and contacts
@@ -230,7 +249,7 @@ def parse_credit_code(value: Any) -> str:
     """统一社会信用代码: 18 characters (digits and capitals except I O S V Z)."""
     code = halfwidth(text_of(value)).replace(" ", "").upper()
     if not _CREDIT_CODE.fullmatch(code):
-        raise BadValue(
+        raise BadValueError(
             "统一社会信用代码应为18位数字或大写字母 / credit code must be 18 digits or capitals"
         )
     return code
@@ -243,7 +262,7 @@ def parse_phone(value: Any) -> str:
     """A phone number as written; at least 5 digits, no letters beyond an extension."""
     text = halfwidth(text_of(value))
     if not _PHONE_CHARS.fullmatch(text) or sum(c.isdigit() for c in text) < 5:
-        raise BadValue("不是电话号码 / not a phone number")
+        raise BadValueError("不是电话号码 / not a phone number")
     return text
 
 
@@ -262,7 +281,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 def parse_email(value: Any) -> str:
     text = halfwidth(text_of(value))
     if not _EMAIL.fullmatch(text):
-        raise BadValue("不是邮箱地址 / not an email address")
+        raise BadValueError("不是邮箱地址 / not an email address")
     return text
 
 

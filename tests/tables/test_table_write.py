@@ -1,0 +1,93 @@
+"""The vectorised score dump and the Excel sheet helper."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from python_calamine import CalamineWorkbook
+
+from fenpei.tables import write
+from fenpei.tables.write import write_scores
+
+
+def python_format(score: float) -> str:
+    return f"{score:.4f}".rstrip("0").rstrip(".")
+
+
+def pairs(
+    cust: list[int], rep: list[int], score: list[float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.array(cust, dtype=np.int64),
+        np.array(rep, dtype=np.int32),
+        np.array(score, dtype=np.float64),
+    )
+
+
+def test_scores_match_python_formatting(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    n = 5_000
+    scores = np.round(rng.uniform(0, 300, n), 4)
+    scores[:6] = [0.0, 1.0, 100.0, 0.5, 99.9999, 12.0001]
+    cust = np.sort(rng.integers(0, 800, n))
+    rep = rng.integers(0, 40, n).astype(np.int32)
+    ckeys = [f"C{i}" for i in range(800)]
+    rkeys = [f"S{i:03d}" for i in range(40)]
+    path = tmp_path / "scores.csv"
+    count = write_scores(path, ckeys, rkeys, (cust, rep, scores), chunk=777)
+    assert count == n
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "customer_key,rep_key,score"
+    expected = [
+        f"{ckeys[c]},{rkeys[r]},{python_format(s)}"
+        for c, r, s in zip(cust.tolist(), rep.tolist(), scores.tolist(), strict=True)
+    ]
+    assert lines[1:] == expected
+    assert lines[1:7] == [
+        f"{ckeys[c]},{rkeys[r]},{t}"
+        for c, r, t in zip(
+            cust[:6], rep[:6], ["0", "1", "100", "0.5", "99.9999", "12.0001"], strict=True
+        )
+    ]
+
+
+def test_scores_quote_awkward_keys(tmp_path: Path) -> None:
+    path = tmp_path / "scores.csv"
+    keys = ["a,b", 'say "hi"', "上海甲", " padded"]
+    write_scores(path, keys, ["张三", "S,2"], pairs([0, 1, 2, 3], [0, 1, 0, 1], [1.5, 2, 3, 4]))
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [
+        ["customer_key", "rep_key", "score"],
+        ["a,b", "张三", "1.5"],
+        ['say "hi"', "S,2", "2"],
+        ["上海甲", "张三", "3"],
+        [" padded", "S,2", "4"],
+    ]
+
+
+def test_scores_without_pairs_and_odd_values(tmp_path: Path) -> None:
+    path = tmp_path / "scores.csv"
+    assert write_scores(path, ["C1"], ["S1"], pairs([], [], [])) == 0
+    assert path.read_text() == "customer_key,rep_key,score\n"
+    # Negative scores never come from the engine; the slow path still writes them.
+    write_scores(path, ["C1"], ["S1"], pairs([0], [0], [-1.25]))
+    assert path.read_text().splitlines()[1] == "C1,S1,-1.25"
+
+
+def test_sheets_continue_past_excel_row_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(write, "EXCEL_MAX_ROWS", 4)  # 3 data rows per sheet
+    path = tmp_path / "out.xlsx"
+    sheets = write._Sheets(path)
+    sheets.add("分配结果", ["编号", "名称"], [[str(i), f"客户{i}"] for i in range(7)])
+    sheets.add("错误", ["工作表"], [])
+    sheets.close()
+    book = CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names == ["分配结果", "分配结果 (2)", "分配结果 (3)", "错误"]
+    assert book.get_sheet_by_name("分配结果 (3)").to_python() == [["编号", "名称"], ["6", "客户6"]]
+    assert book.get_sheet_by_name("错误").to_python() == [["工作表"]]
