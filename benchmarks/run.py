@@ -269,6 +269,10 @@ def table(rows: list[dict[str, Any]], ref_engine: float | None, ref_full: float 
     return "\n".join(out)
 
 
+def arc_ratio(full: float, ours: float) -> str:
+    return f"{full / ours:.1f}× fewer" if full >= ours else f"{ours / full:.2f}× more"
+
+
 def format_stats(stats: dict[str, float]) -> str:
     parts = []
     for key, value in stats.items():
@@ -377,7 +381,7 @@ def main() -> None:
             if full_arcs and stats.get("arcs"):
                 print(
                     f"Arcs: engine {stats['arcs']:,.0f} vs full graph {full_arcs:,} "
-                    f"({full_arcs / stats['arcs']:.1f}× fewer).  "
+                    f"({arc_ratio(full_arcs, stats['arcs'])}).  "
                 )
         if ref_engine is not None and ref_full is not None:
             rel = abs(ref_engine - ref_full) / abs(ref_full)

@@ -446,3 +446,70 @@ def test_as_a_process(tmp_path: Path) -> None:
         timeout=300,
     )
     assert_one_line_error(failed.returncode, failed.stderr, "file not found")
+
+
+def test_english_csv_output_quotes_reasons(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    code, _, stderr = run("assign", BOOK, "-o", out, "--as-of", AS_OF, "--lang", "en")
+    assert code == 0, stderr
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 301
+    assert rows[0]["customer_key"] == "C0001"
+    assigned = [r for r in rows if r["status"] == "assigned"]
+    assert assigned and all("priority" in r["reasons"] for r in assigned)
+    assert sum("territory includes" in r["reasons"] for r in assigned) >= len(assigned) - 1
+    assert all(r["intent"] in ("high", "medium", "low", "unknown") for r in rows)
+
+
+def test_streamed_json_and_blocked_csv_match(
+    result: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large runs stream compact JSON and write CSV in blocks: same content."""
+    from fenpei.tables import write  # noqa: PLC0415
+
+    csv_whole = tmp_path / "whole.csv"
+    assert run("assign", BOOK, "-o", csv_whole, "--as-of", AS_OF)[0] == 0
+    monkeypatch.setattr(write, "INDENT_LIMIT", 10)
+    monkeypatch.setattr(write, "BLOCK", 7)
+    streamed = tmp_path / "streamed.json"
+    code, _, stderr = run("assign", BOOK, "-o", streamed, "--as-of", AS_OF)
+    assert code == 0, stderr
+    raw = streamed.read_bytes()
+    assert b"\n  " not in raw  # compact
+    assert json.loads(raw) == result
+    assert list(json.loads(raw)) == ["assignments", "unassigned", "errors", "duplicates", "summary"]
+    csv_blocks = tmp_path / "blocks.csv"
+    assert run("assign", BOOK, "-o", csv_blocks, "--as-of", AS_OF)[0] == 0
+    assert csv_blocks.read_bytes() == csv_whole.read_bytes()
+
+
+def test_other_commands_go_to_django(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "fenpei.cli", "check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "System check identified no issues" in done.stdout
+    unknown = subprocess.run(
+        [sys.executable, "-m", "fenpei.cli", "no-such-command"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert unknown.returncode != 0
+    assert "Unknown command" in unknown.stderr
+
+
+def test_no_command_prints_usage() -> None:
+    code, _, stderr = run()
+    assert code == 2
+    assert "assign" in stderr and "policy" in stderr
+    code, _, stderr = run("policy")
+    assert code == 2 and "init" in stderr

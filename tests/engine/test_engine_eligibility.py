@@ -75,7 +75,9 @@ EVERYONE = frozenset(r.key for r in CAST)
 
 
 def customer(region: str = "", **fields: Any) -> Customer:
-    return Customer(key=fields.pop("key", "C1"), name=fields.pop("name", "某客户"), region=region, **fields)
+    return Customer(
+        key=fields.pop("key", "C1"), name=fields.pop("name", "某客户"), region=region, **fields
+    )
 
 
 def problem_of(
@@ -207,7 +209,9 @@ def test_status_and_capacity(reps: tuple[Rep, ...], expected: set[str]) -> None:
 )
 def test_capacity_none_takes_policy_default(default_capacity: int, expected: set[str]) -> None:
     reps = with_rep(ZHANG, capacity=None)
-    problem = problem_of([customer("上海")], reps=reps, policy=Policy(default_capacity=default_capacity))
+    problem = problem_of(
+        [customer("上海")], reps=reps, policy=Policy(default_capacity=default_capacity)
+    )
     assert eligible(problem) == expected
     assert int(problem.capacity[0]) == default_capacity
     assert int(problem.capacity[2]) == 10  # Wang's own capacity is kept
@@ -215,7 +219,9 @@ def test_capacity_none_takes_policy_default(default_capacity: int, expected: set
 
 def test_inactive_rep_gets_no_customer_even_when_best() -> None:
     reps = with_rep(ZHANG, active=False)
-    problem = problem_of([customer("上海", industry="制造", key=f"C{k}") for k in range(3)], reps=reps)
+    problem = problem_of(
+        [customer("上海", industry="制造", key=f"C{k}") for k in range(3)], reps=reps
+    )
     allocation = solve(problem)
     assert allocation.loads[0].assigned == 0
     assert {problem.reps[int(r)].key for r in allocation.rep} == {"S03"}
@@ -247,37 +253,104 @@ SMALL_TO_HQ = RoutingRule(
     when=RuleCondition(max_value=10_000.0, regions=frozenset({"广东"})),
     teams=frozenset({"总部"}),
 )
-NOBODY = RoutingRule(name="没人", when=RuleCondition(regions=frozenset({"西藏"})), teams=frozenset({"X"}))
+NOBODY = RoutingRule(
+    name="没人", when=RuleCondition(regions=frozenset({"西藏"})), teams=frozenset({"X"})
+)
 
 BIG = 6_000_000.0
 
 RULE_CASES = [
-    pytest.param((KA,), customer("上海", potential_value=BIG), {"S04"}, 0,
-                 id="KA rule: 600万 in 上海 goes to 大客户部 across territory"),
-    pytest.param((KA,), customer("上海", potential_value=5_000_000.0), {"S04"}, 0,
-                 id="KA rule: min_value is inclusive"),
-    pytest.param((KA,), customer("上海", potential_value=4_999_999.0), {"S01", "S03"}, -1,
-                 id="KA rule: below min_value, territory applies"),
-    pytest.param((KA_STRICT,), customer("北京", potential_value=BIG), {"S04"}, 0,
-                 id="KA rule without ignore_territory: 北京 is Zhao's"),
-    pytest.param((KA_STRICT,), customer("上海", potential_value=BIG), set(), 0,
-                 id="KA rule without ignore_territory: nobody in 大客户部 covers 上海"),
-    pytest.param((FINANCE_TO_LI, KA), customer("上海", industry="金融", potential_value=BIG),
-                 {"S02"}, 0, id="ordered: finance rule first wins over KA"),
-    pytest.param((KA, FINANCE_TO_LI), customer("上海", industry="金融", potential_value=BIG),
-                 {"S04"}, 0, id="ordered: KA first wins over finance"),
-    pytest.param((KA, FINANCE_TO_LI), customer("上海", industry="金融"), {"S02"}, 1,
-                 id="ordered: small finance customer falls through to the second rule"),
-    pytest.param((HIGH_INTENT_TO_ZHANG,), customer("广东", intent=Intent.HIGH, potential_value=BIG),
-                 {"S01"}, 0, id="tier A + high intent rule by rep key"),
-    pytest.param((HIGH_INTENT_TO_ZHANG,), customer("广东", intent=Intent.MEDIUM, potential_value=BIG),
-                 {"S02", "S03"}, -1, id="intent condition not met"),
-    pytest.param((HIGH_INTENT_TO_ZHANG,), customer("广东", intent=Intent.HIGH),
-                 {"S02", "S03"}, -1, id="tier condition not met (tier C)"),
-    pytest.param((SMALL_TO_HQ,), customer("广东", potential_value=10_000.0), {"S03"}, 0,
-                 id="max_value is inclusive, region condition met"),
-    pytest.param((SMALL_TO_HQ,), customer("上海", potential_value=10_000.0), {"S01", "S03"}, -1,
-                 id="region condition not met"),
+    pytest.param(
+        (KA,),
+        customer("上海", potential_value=BIG),
+        {"S04"},
+        0,
+        id="KA rule: 600万 in 上海 goes to 大客户部 across territory",
+    ),
+    pytest.param(
+        (KA,),
+        customer("上海", potential_value=5_000_000.0),
+        {"S04"},
+        0,
+        id="KA rule: min_value is inclusive",
+    ),
+    pytest.param(
+        (KA,),
+        customer("上海", potential_value=4_999_999.0),
+        {"S01", "S03"},
+        -1,
+        id="KA rule: below min_value, territory applies",
+    ),
+    pytest.param(
+        (KA_STRICT,),
+        customer("北京", potential_value=BIG),
+        {"S04"},
+        0,
+        id="KA rule without ignore_territory: 北京 is Zhao's",
+    ),
+    pytest.param(
+        (KA_STRICT,),
+        customer("上海", potential_value=BIG),
+        set(),
+        0,
+        id="KA rule without ignore_territory: nobody in 大客户部 covers 上海",
+    ),
+    pytest.param(
+        (FINANCE_TO_LI, KA),
+        customer("上海", industry="金融", potential_value=BIG),
+        {"S02"},
+        0,
+        id="ordered: finance rule first wins over KA",
+    ),
+    pytest.param(
+        (KA, FINANCE_TO_LI),
+        customer("上海", industry="金融", potential_value=BIG),
+        {"S04"},
+        0,
+        id="ordered: KA first wins over finance",
+    ),
+    pytest.param(
+        (KA, FINANCE_TO_LI),
+        customer("上海", industry="金融"),
+        {"S02"},
+        1,
+        id="ordered: small finance customer falls through to the second rule",
+    ),
+    pytest.param(
+        (HIGH_INTENT_TO_ZHANG,),
+        customer("广东", intent=Intent.HIGH, potential_value=BIG),
+        {"S01"},
+        0,
+        id="tier A + high intent rule by rep key",
+    ),
+    pytest.param(
+        (HIGH_INTENT_TO_ZHANG,),
+        customer("广东", intent=Intent.MEDIUM, potential_value=BIG),
+        {"S02", "S03"},
+        -1,
+        id="intent condition not met",
+    ),
+    pytest.param(
+        (HIGH_INTENT_TO_ZHANG,),
+        customer("广东", intent=Intent.HIGH),
+        {"S02", "S03"},
+        -1,
+        id="tier condition not met (tier C)",
+    ),
+    pytest.param(
+        (SMALL_TO_HQ,),
+        customer("广东", potential_value=10_000.0),
+        {"S03"},
+        0,
+        id="max_value is inclusive, region condition met",
+    ),
+    pytest.param(
+        (SMALL_TO_HQ,),
+        customer("上海", potential_value=10_000.0),
+        {"S01", "S03"},
+        -1,
+        id="region condition not met",
+    ),
     pytest.param((NOBODY,), customer("西藏"), set(), 0, id="rule naming an unknown team: nobody"),
 ]
 
@@ -312,20 +385,45 @@ def test_rule_no_rep_is_the_unassigned_reason() -> None:
 @pytest.mark.parametrize(
     ("cust", "reps", "expected"),
     [
-        pytest.param(customer("广东", owner="S01", locked=True), CAST, {"S01"},
-                     id="locked to Zhang, even outside his territory"),
-        pytest.param(customer("上海", owner="S03", locked=True), CAST, {"S03"},
-                     id="locked to Wang, Zhang covers but may not take it"),
-        pytest.param(customer("上海", owner="S01", locked=True), with_rep(ZHANG, active=False),
-                     set(), id="locked, owner inactive: nobody"),
-        pytest.param(customer("上海", owner="S01", locked=True),
-                     with_rep(ZHANG, capacity=2, existing_load=2), set(), id="locked, owner full: nobody"),
-        pytest.param(customer("上海", owner="S99", locked=True), CAST, set(),
-                     id="locked to an unknown rep key: nobody"),
-        pytest.param(customer("上海", owner="", locked=True), CAST, set(),
-                     id="locked without owner: nobody"),
-        pytest.param(customer("上海", owner="S01", locked=False), with_rep(ZHANG, active=False),
-                     {"S03"}, id="not locked, owner inactive: others may take it"),
+        pytest.param(
+            customer("广东", owner="S01", locked=True),
+            CAST,
+            {"S01"},
+            id="locked to Zhang, even outside his territory",
+        ),
+        pytest.param(
+            customer("上海", owner="S03", locked=True),
+            CAST,
+            {"S03"},
+            id="locked to Wang, Zhang covers but may not take it",
+        ),
+        pytest.param(
+            customer("上海", owner="S01", locked=True),
+            with_rep(ZHANG, active=False),
+            set(),
+            id="locked, owner inactive: nobody",
+        ),
+        pytest.param(
+            customer("上海", owner="S01", locked=True),
+            with_rep(ZHANG, capacity=2, existing_load=2),
+            set(),
+            id="locked, owner full: nobody",
+        ),
+        pytest.param(
+            customer("上海", owner="S99", locked=True),
+            CAST,
+            set(),
+            id="locked to an unknown rep key: nobody",
+        ),
+        pytest.param(
+            customer("上海", owner="", locked=True), CAST, set(), id="locked without owner: nobody"
+        ),
+        pytest.param(
+            customer("上海", owner="S01", locked=False),
+            with_rep(ZHANG, active=False),
+            {"S03"},
+            id="not locked, owner inactive: others may take it",
+        ),
     ],
 )
 def test_locked_customers(cust: Customer, reps: tuple[Rep, ...], expected: set[str]) -> None:
@@ -402,24 +500,44 @@ FIT_CASES = [
     pytest.param(dict(intent=TIER_A), ZHANG, {"level": 0.2}, id="A tier, senior rep: level"),
     pytest.param(dict(intent=TIER_A), WANG, {}, id="A tier, junior rep: nothing"),
     pytest.param(dict(intent=TIER_B), ZHANG, {}, id="B tier, senior rep: nothing"),
-    pytest.param(dict(intent=TIER_B), replace(WANG, level=Level.MID), {"level": 0.2},
-                 id="B tier, mid rep: level"),
+    pytest.param(
+        dict(intent=TIER_B),
+        replace(WANG, level=Level.MID),
+        {"level": 0.2},
+        id="B tier, mid rep: level",
+    ),
     pytest.param(dict(intent=TIER_C), WANG, {"level": 0.2}, id="C tier, junior rep: level"),
-    pytest.param(dict(intent=TIER_C, industry="制造"), ZHANG, {"industry": 0.3},
-                 id="industry expertise"),
+    pytest.param(
+        dict(intent=TIER_C, industry="制造"), ZHANG, {"industry": 0.3}, id="industry expertise"
+    ),
     pytest.param(dict(intent=TIER_C, industry="零售"), ZHANG, {}, id="other industry"),
-    pytest.param(dict(intent=TIER_C, products=frozenset({"CRM", "ERP"})), ZHANG,
-                 {"product": 0.2}, id="sells every product needed"),
-    pytest.param(dict(intent=TIER_C, products=frozenset({"CRM", "BI"})), ZHANG,
-                 {"product": 0.1}, id="sells half the products"),
-    pytest.param(dict(intent=TIER_C, products=frozenset({"CRM", "BI", "OA"})), ZHANG,
-                 {"product": 0.2 / 3}, id="sells a third of the products"),
+    pytest.param(
+        dict(intent=TIER_C, products=frozenset({"CRM", "ERP"})),
+        ZHANG,
+        {"product": 0.2},
+        id="sells every product needed",
+    ),
+    pytest.param(
+        dict(intent=TIER_C, products=frozenset({"CRM", "BI"})),
+        ZHANG,
+        {"product": 0.1},
+        id="sells half the products",
+    ),
+    pytest.param(
+        dict(intent=TIER_C, products=frozenset({"CRM", "BI", "OA"})),
+        ZHANG,
+        {"product": 0.2 / 3},
+        id="sells a third of the products",
+    ),
     pytest.param(dict(intent=TIER_C, products=frozenset({"BI"})), ZHANG, {}, id="sells none"),
     pytest.param(dict(intent=TIER_C), ZHANG, {}, id="customer needs no products"),
     pytest.param(dict(intent=TIER_C, owner="S01"), ZHANG, {"incumbent": 0.5}, id="incumbent"),
-    pytest.param(dict(intent=TIER_A, industry="制造", products=frozenset({"ERP"}), owner="S01"),
-                 ZHANG, {"level": 0.2, "industry": 0.3, "product": 0.2, "incumbent": 0.5},
-                 id="everything at once"),
+    pytest.param(
+        dict(intent=TIER_A, industry="制造", products=frozenset({"ERP"}), owner="S01"),
+        ZHANG,
+        {"level": 0.2, "industry": 0.3, "product": 0.2, "incumbent": 0.5},
+        id="everything at once",
+    ),
 ]
 
 
@@ -440,8 +558,9 @@ def test_candidates_sorted_best_fit_first_then_rep_order() -> None:
         replace(ZHANG, key="Z1", name="Z1"),
         replace(WANG, key="W1", name="W1"),
     )
-    problem = problem_of([customer("上海", industry="制造")], reps=reps, policy=Policy(
-        fit=FitBonuses(level=0.0)))
+    problem = problem_of(
+        [customer("上海", industry="制造")], reps=reps, policy=Policy(fit=FitBonuses(level=0.0))
+    )
     rep, fit = problem.candidates(0)
     assert [problem.reps[int(r)].key for r in rep] == ["Z1", "W2", "W1"]
     assert list(fit) == [1.3, 1.0, 1.0]

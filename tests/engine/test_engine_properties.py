@@ -15,8 +15,10 @@ objective may trail the true optimum by at most n · 1e-6.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -40,10 +42,10 @@ from fenpei.engine import (
     explain_unassigned,
     solve,
 )
-from fenpei.engine.eligibility import Problem
+from fenpei.engine.eligibility import FIT_PARTS, Problem
 from fenpei.engine.model import Allocation
 from fenpei.engine.policy import FitBonuses, RoutingRule, RuleCondition, Tiers
-from fenpei.engine.solve import objective_of
+from fenpei.engine.solve import METHODS, objective_of
 
 AS_OF = date(2026, 6, 30)
 REGIONS = ("上海", "广东", "北京", "新疆")
@@ -53,6 +55,7 @@ TEAMS = ("华东", "华南", "大客户部")
 UNASSIGNED_CODES = {
     "locked_owner_unavailable",
     "capacity_used",
+    "not_worth_balance",
     "all_unavailable",
     "rule_no_rep",
     "no_rep_in_region",
@@ -216,7 +219,10 @@ def instances(
 def effective_slots(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(capacity, existing load, free slots) per rep, straight from the records and policy."""
     cap = np.array(
-        [instance.policy.default_capacity if r.capacity is None else r.capacity for r in instance.reps]
+        [
+            instance.policy.default_capacity if r.capacity is None else r.capacity
+            for r in instance.reps
+        ]
     )
     load = np.array([r.existing_load for r in instance.reps])
     active = np.array([r.active for r in instance.reps])
@@ -279,18 +285,66 @@ def lp_optimum(problem: Problem, instance: Instance) -> float:
     return float(-result.fun)
 
 
+def expected_pairs(problem: Problem, instance: Instance) -> set[tuple[int, int]]:
+    """Eligibility re-derived from the records: locks, rules in order, territory, status."""
+    _, _, slots = effective_slots(instance)
+    policy, reps = instance.policy, instance.reps
+    index = {r.key: j for j, r in enumerate(reps)}
+    out: set[tuple[int, int]] = set()
+    for i, c in enumerate(instance.customers):
+        if c.locked:
+            j = index.get(c.owner, -1)
+            if j >= 0 and slots[j] > 0:
+                out.add((i, j))
+            continue
+        tier = "ABC"[int(problem.tier[i])]
+        rule = next(
+            (
+                rule
+                for rule in policy.rules
+                if (not rule.when.regions or c.region in rule.when.regions)
+                and (not rule.when.industries or c.industry in rule.when.industries)
+                and (not rule.when.tiers or tier in rule.when.tiers)
+                and (not rule.when.intents or c.intent.label in rule.when.intents)
+                and (rule.when.min_value is None or c.potential_value >= rule.when.min_value)
+                and (rule.when.max_value is None or c.potential_value <= rule.when.max_value)
+            ),
+            None,
+        )
+        for j, r in enumerate(reps):
+            if slots[j] <= 0:
+                continue
+            if rule is not None and not (
+                r.team in rule.teams or r.key in rule.reps or r.name in rule.reps
+            ):
+                continue
+            hard = policy.territory == "hard" and not (rule is not None and rule.ignore_territory)
+            if hard and not ("全国" in r.regions or (c.region and c.region in r.regions)):
+                continue
+            out.add((i, j))
+    return out
+
+
 def check_constraints(problem: Problem, allocation: Allocation, instance: Instance) -> None:
     cap, load, _ = effective_slots(instance)
     added = np.bincount(allocation.rep[allocation.rep >= 0], minlength=len(instance.reps))
-    for r, rep in enumerate(instance.reps):
+    for r, record in enumerate(instance.reps):
         assert allocation.loads[r].assigned == added[r]
         assert allocation.loads[r].capacity == cap[r]
         assert allocation.loads[r].existing_load == load[r]
         if added[r]:
-            assert rep.active, f"inactive rep {rep.key} got {added[r]} customers"
-            assert load[r] + added[r] <= cap[r], f"rep {rep.key} over capacity"
+            assert record.active, f"inactive rep {record.key} got {added[r]} customers"
+            assert load[r] + added[r] <= cap[r], f"rep {record.key} over capacity"
     cust, rep, score = problem.pairs()
     pair_score = {(int(c), int(r)): float(s) for c, r, s in zip(cust, rep, score, strict=True)}
+    # pairs() and candidates() describe the same eligible pairs with the same scores
+    from_candidates = {}
+    for i in range(problem.n_customers):
+        reps, fits = problem.candidates(i)
+        for r, f in zip(reps, fits, strict=True):
+            from_candidates[(i, int(r))] = round(float(problem.priority[i] * f), 4)
+    assert from_candidates == pair_score
+    assert set(pair_score) == expected_pairs(problem, instance)
     for i, c in enumerate(instance.customers):
         r = int(allocation.rep[i])
         if r < 0:
@@ -305,11 +359,16 @@ def check_constraints(problem: Problem, allocation: Allocation, instance: Instan
 # --- properties -----------------------------------------------------------------------------
 
 
-@settings(max_examples=150)
+# every solver the engine offers is held to the same oracles
+SOLVERS = sorted(METHODS)
+
+
+@pytest.mark.parametrize("method", SOLVERS)
+@settings(max_examples=100)
 @given(instances(max_customers=12, max_reps=6))
-def test_capacity_and_eligibility_always_hold(instance: Instance) -> None:
+def test_capacity_and_eligibility_always_hold(method: str, instance: Instance) -> None:
     problem = instance.problem()
-    allocation = solve(problem)
+    allocation = solve(problem, method=method)
     check_constraints(problem, allocation, instance)
     # the reported objective is the objective of the returned assignment
     assert allocation.objective == pytest.approx(
@@ -317,11 +376,12 @@ def test_capacity_and_eligibility_always_hold(instance: Instance) -> None:
     )
 
 
+@pytest.mark.parametrize("method", SOLVERS)
 @settings(max_examples=150)
 @given(instances(max_customers=6, max_reps=4, min_customers=3))
-def test_objective_equals_brute_force(instance: Instance) -> None:
+def test_objective_equals_brute_force(method: str, instance: Instance) -> None:
     problem = instance.problem()
-    allocation = solve(problem)
+    allocation = solve(problem, method=method)
     check_constraints(problem, allocation, instance)
     best, best_rep = brute_force(problem, instance)
     # the oracle's own arithmetic agrees with the engine's objective function
@@ -337,16 +397,65 @@ def test_objective_equals_brute_force(instance: Instance) -> None:
     assert allocation.objective == pytest.approx(best, abs=n * 1e-6 + 1e-9)
 
 
+@pytest.mark.parametrize("method", SOLVERS)
 @settings(max_examples=60)
 @given(instances(max_customers=40, max_reps=8, max_capacity=10, min_customers=5))
-def test_objective_equals_lp_optimum(instance: Instance) -> None:
+def test_objective_equals_lp_optimum(method: str, instance: Instance) -> None:
     problem = instance.problem()
-    allocation = solve(problem)
+    allocation = solve(problem, method=method)
     check_constraints(problem, allocation, instance)
     lp = lp_optimum(problem, instance)
     gap = abs(lp - allocation.objective)
     n = problem.n_customers
     assert gap <= max(1e-6 * abs(lp), n * 1e-6) + 1e-9, (lp, allocation.objective)
+
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def without_regions(text: str) -> str:
+    for region in REGIONS:
+        text = text.replace(region, "")
+    return text
+
+
+@settings(max_examples=60)
+@given(instances(max_customers=12, max_reps=6))
+def test_every_assignment_is_explained(instance: Instance) -> None:
+    problem = instance.problem()
+    allocation = solve(problem)
+    for i in np.flatnonzero(allocation.rep >= 0):
+        reasons = explain_assignment(problem, allocation, int(i), "en")
+        assert [r["kind"] for r in reasons] == [
+            "eligible",
+            "priority",
+            "fit",
+            "balance",
+            "runner_up",
+        ]
+        fit = reasons[2]
+        assert fit["total"] == float(allocation.fit[i])
+        # each part counts with the two decimals it is shown with, so they add up exactly
+        assert fit["total"] == pytest.approx(1 + sum(fit[k] for k in FIT_PARTS), abs=1e-9)
+        assert fit["score"] == round(float(allocation.priority[i]) * fit["total"], 4)
+        assert fit["score"] == float(allocation.score[i])
+        runner = reasons[4]
+        if runner["why"] == "lower_score":
+            assert runner["score"] < fit["score"]
+        elif runner["why"] in {"at_capacity", "balance"}:
+            assert runner["score"] >= fit["score"]
+            assert (runner["load"] >= runner["capacity"]) == (runner["why"] == "at_capacity")
+        elif runner["why"] == "tie":
+            assert runner["score"] == fit["score"]
+            assert runner["load"] < runner["capacity"]
+        else:
+            assert runner["why"] == "only_candidate"
+            assert problem.candidates(int(i))[0].size == 1
+        for r in reasons:
+            assert not CJK.search(without_regions(r["text"])), r["text"]
+    for i in np.flatnonzero(allocation.rep < 0):
+        text = explain_unassigned(problem, allocation, int(i), "en")["text"]
+        assert not CJK.search(without_regions(text)), text
 
 
 @settings(max_examples=80)
@@ -362,23 +471,27 @@ def test_unassigned_customers_get_a_known_code(instance: Instance) -> None:
         assert reason["code"] in UNASSIGNED_CODES
         if instance.customers[i].locked:
             assert reason["code"] == "locked_owner_unavailable"
-        if reason["code"] == "capacity_used" and m > lam:
-            # with M above any slot cost, nobody is left out next to a free slot
-            reps, _ = problem.candidates(int(i))
+        reps, _ = problem.candidates(int(i))
+        if reason["code"] == "capacity_used":
             assert all(final[r] >= cap[r] for r in reps)
+        if reason["code"] == "not_worth_balance":
+            # left out next to a free slot: only when the balance cost can outweigh M
+            assert any(final[r] < cap[r] for r in reps)
+            assert lam >= m
         if reason["code"] in {"no_rep_in_region", "rule_no_rep"}:
             assert problem.candidates(int(i))[0].size == 0
 
 
+@pytest.mark.parametrize("method", SOLVERS)
 @settings(max_examples=40)
 @given(instances(max_customers=15, max_reps=6))
-def test_runs_are_deterministic(instance: Instance) -> None:
+def test_runs_are_deterministic(method: str, instance: Instance) -> None:
     first_problem, second_problem = instance.problem(), instance.problem()
     for name in ("priority", "tier", "rule", "klass", "class_rep", "class_fit", "owner", "slots"):
         a, b = getattr(first_problem, name), getattr(second_problem, name)
         assert a.tobytes() == b.tobytes(), name
-    first, second = solve(first_problem), solve(second_problem)
-    again = solve(first_problem)  # the same Problem object solved twice
+    first, second = solve(first_problem, method=method), solve(second_problem, method=method)
+    again = solve(first_problem, method=method)  # the same Problem object solved twice
     assert first.rep.tobytes() == second.rep.tobytes() == again.rep.tobytes()
     assert first.objective == second.objective == again.objective
     for i in range(first_problem.n_customers):
@@ -394,9 +507,9 @@ def test_runs_are_deterministic(instance: Instance) -> None:
 
 def _table_fields(table: CustomerTable) -> dict[str, object]:
     out: dict[str, object] = {}
-    for name in CustomerTable.__slots__:  # type: ignore[attr-defined]
-        value = getattr(table, name)
-        out[name] = (value.dtype.str, value.tobytes()) if isinstance(value, np.ndarray) else value
+    for f in dataclasses.fields(CustomerTable):
+        value = getattr(table, f.name)
+        out[f.name] = (value.dtype.str, value.tobytes()) if isinstance(value, np.ndarray) else value
     return out
 
 
@@ -427,15 +540,18 @@ def test_building_the_table_twice_gives_identical_results(instance: Instance) ->
     assert _table_fields(columns) == _table_fields(first)
 
 
-def test_ties_break_the_same_way_every_time() -> None:
+@pytest.mark.parametrize("method", SOLVERS)
+def test_ties_break_the_same_way_every_time(method: str) -> None:
     # six identical customers, three identical reps with room for two each: many optima
-    reps = [Rep(key=f"R{j}", name=f"Rep {j}", regions=frozenset({"全国"}), capacity=2) for j in range(3)]
+    reps = [
+        Rep(key=f"R{j}", name=f"Rep {j}", regions=frozenset({"全国"}), capacity=2) for j in range(3)
+    ]
     customers = [Customer(key=f"C{i}", name=f"Customer {i}", region="上海") for i in range(6)]
     policy = Policy(balance_weight=0.0)
     results = set()
     for _ in range(3):
         problem = build_problem(CustomerTable.from_customers(customers), reps, policy, as_of=AS_OF)
-        results.add(solve(problem).rep.tobytes())
+        results.add(solve(problem, method=method).rep.tobytes())
     assert len(results) == 1
     rep_of = np.frombuffer(results.pop(), dtype=np.int32)
     assert sorted(np.bincount(rep_of, minlength=3)) == [2, 2, 2]

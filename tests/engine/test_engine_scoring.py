@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -35,8 +36,8 @@ def priority_and_tier(customer: Customer, policy: Policy | None = None) -> tuple
     return float(problem.priority[0]), "ABC"[int(problem.tier[0])]
 
 
-def cust(**fields: object) -> Customer:
-    return Customer(key="C1", name="上海某某科技有限公司", **fields)  # type: ignore[arg-type]
+def cust(**fields: Any) -> Customer:
+    return Customer(key="C1", name="上海某某科技有限公司", **fields)
 
 
 def _log_points(value: float, unit: float, full: float, weight: float) -> float:
@@ -49,7 +50,9 @@ VALUE_CASES = [
     pytest.param(0.0, 0.0, id="0 yuan scores 0"),
     pytest.param(-5_000.0, 0.0, id="negative value clipped to 0"),
     pytest.param(10_000.0, _log_points(10_000, 10_000, 5_000_000, 40), id="one unit (1万)"),
-    pytest.param(500_000.0, _log_points(500_000, 10_000, 5_000_000, 40), id="50万 on the log scale"),
+    pytest.param(
+        500_000.0, _log_points(500_000, 10_000, 5_000_000, 40), id="50万 on the log scale"
+    ),
     pytest.param(5_000_000.0, 40.0, id="exactly value_full (500万) scores the full 40"),
     pytest.param(80_000_000.0, 40.0, id="above value_full is capped at 40"),
 ]
@@ -201,8 +204,13 @@ def test_priority_landing_on_threshold_end_to_end(
 
 SAMPLE = [
     cust(potential_value=1_234_567.0, intent=Intent.MEDIUM),
-    cust(potential_value=33_333.0, intent=Intent.LOW, deal_count=2, deal_amount=77_777.0,
-         last_deal=AS_OF - timedelta(days=97)),
+    cust(
+        potential_value=33_333.0,
+        intent=Intent.LOW,
+        deal_count=2,
+        deal_amount=77_777.0,
+        last_deal=AS_OF - timedelta(days=97),
+    ),
     cust(potential_value=0.0),
     cust(potential_value=9e9, intent=Intent.HIGH, is_new=True, deal_amount=9e9, last_deal=AS_OF),
     cust(potential_value=450_000.0, intent=Intent.UNKNOWN, is_new=False, deal_amount=12_345.0),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import xlsxwriter
 
-from fenpei.engine.model import NATIONWIDE, Intent, Level
+from fenpei.engine.model import NATIONWIDE, CustomerTable, Intent, Level
 from fenpei.tables import InputError, read_book
 
 REP_ROWS: list[list[Any]] = [
@@ -303,3 +303,40 @@ def test_tab_separated_and_crlf(tmp_path: Path) -> None:
     book = read_book(customers, reps)
     assert book.customers.names == ["甲"]
     assert book.customers.region_name(0) == "上海"
+
+
+@pytest.mark.parametrize("name", ["book", "example"])
+def test_fast_table_equals_the_engine_constructor(book_path: Path, name: str) -> None:
+    """The reader builds the CustomerTable column-wise; it must equal `from_columns`."""
+    path = (
+        book_path if name == "book" else Path(__file__).resolve().parents[2] / "examples/book.xlsx"
+    )
+    book = read_book(path)
+    c = book.customers
+    expected = CustomerTable.from_columns(
+        keys=c.keys,
+        names=c.names,
+        region=[c.region_name(i) for i in range(len(c))],
+        city=c.city,
+        industry=[c.industry_name(i) for i in range(len(c))],
+        products=[c.product_sets[k] for k in c.product_set],
+        potential_value=c.potential_value,
+        intent=c.intent.tolist(),
+        deal_count=c.deal_count.tolist(),
+        deal_amount=c.deal_amount,
+        last_deal=[
+            None if d < 0 else date.fromordinal(date(1970, 1, 1).toordinal() + int(d))
+            for d in c.last_deal_day
+        ],
+        is_new=[None if v < 0 else bool(v) for v in c.is_new],
+        owner=c.owner,
+        locked=c.locked.tolist(),
+    )
+    for field in CustomerTable.__dataclass_fields__:
+        got, want = getattr(c, field), getattr(expected, field)
+        if isinstance(want, np.ndarray):
+            assert got.dtype == want.dtype, field
+            assert got.shape == want.shape, field
+            assert np.array_equal(got, want), field
+        else:
+            assert got == want, field

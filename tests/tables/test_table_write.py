@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +92,26 @@ def test_sheets_continue_past_excel_row_limit(
     assert book.sheet_names == ["分配结果", "分配结果 (2)", "分配结果 (3)", "错误"]
     assert book.get_sheet_by_name("分配结果 (3)").to_python() == [["编号", "名称"], ["6", "客户6"]]
     assert book.get_sheet_by_name("错误").to_python() == [["工作表"]]
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        ["a", "b", ""],
+        ["has,comma", "plain", 'say "hi"', "two\nlines", ""],
+        [1.5, 2.0, 56.12, "", 3],
+        ["负责地区含北京；优先级 56（B 类）", "territory includes 北京; fit 1.4 (1, level +0.2)"],
+        ["nul\0inside", "x,y"],
+        [],
+    ],
+)
+def test_csv_cells_round_trip(column: list[object]) -> None:
+    cells = write._csv_cells(column)
+    assert len(cells) == len(column)
+    if not column:
+        return
+    text = "\r\n".join(",".join([c, "end"]) for c in cells) + "\r\n"
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    expected = [repr(v) if isinstance(v, float) else str(v) for v in column]
+    assert [r[0] for r in rows] == [e.replace("\0", "") for e in expected]
+    assert all(r[1] == "end" for r in rows)

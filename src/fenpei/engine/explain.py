@@ -20,6 +20,7 @@ from fenpei.engine.eligibility import (
     VIA_RULE,
     VIA_TERRITORY,
     Problem,
+    area_name,
     eligibility_via,
     fit_parts,
 )
@@ -87,6 +88,12 @@ def _runner_up_text(r: Reason, lang: str) -> str:
             if zh
             else f"runner-up: {who} (score {score:g}, lower)"
         )
+    if why == "tie":
+        return (
+            f"并列：{who}（同分 {score:g}、同样的均衡代价，按固定顺序决定）"
+            if zh
+            else f"tied: {who} (same score {score:g} and balance cost; settled by a fixed order)"
+        )
     if why == "at_capacity":
         return (
             f"次优：{who}（得分 {score:g}，已满额 {r['load']}/{r['capacity']}）"
@@ -129,6 +136,12 @@ def _unassigned_text(r: Reason, lang: str) -> str:
             f"负责{region}的 {r['reps']} 名销售都不在岗或已满额"
             if zh
             else f"all {r['reps']} reps covering {region} are inactive or already full"
+        )
+    if code == "not_worth_balance":
+        return (
+            "可分配的销售还有空位，但均衡代价高于该客户的价值（覆盖权重 M 小于均衡权重 λ）"
+            if zh
+            else "eligible reps have room, but the balance cost exceeds this customer's value (M below λ)"
         )
     return (
         f"{r['reps']} 名可分配的销售容量已被优先级更高的客户占满"
@@ -220,10 +233,14 @@ def _runner_up(
     alt = int(reps[best])
     score = round(float(problem.priority[i] * fits[best]), 4)
     load, cap = _final_load(problem, allocation, alt), int(problem.capacity[alt])
+    lam = problem.policy.balance_weight
+    own_load, own_cap = _final_load(problem, allocation, rep), int(problem.capacity[rep])
     if score < own_score:
         why = "lower_score"
     elif load >= cap:
         why = "at_capacity"
+    elif score == own_score and lam * load / max(cap, 1) == lam * (own_load - 1) / max(own_cap, 1):
+        why = "tie"  # same score, same balance cost: the tie went by a fixed order
     else:
         why = "balance"
     r = problem.reps[alt]
@@ -238,19 +255,29 @@ def _runner_up(
     }
 
 
+def _any_room(problem: Problem, allocation: Allocation, i: int) -> bool:
+    """Does an eligible rep still have a free slot after the run?"""
+    reps, _ = problem.candidates(i)
+    return any(
+        _final_load(problem, allocation, int(r)) < int(problem.capacity[int(r)]) for r in reps
+    )
+
+
 def explain_unassigned(
     problem: Problem, allocation: Allocation, i: int, lang: str = "zh"
 ) -> Reason:
     if int(allocation.rep[i]) >= 0:
         raise ValueError(f"customer {i} is assigned")
     c = problem.customers
-    region = c.region_name(i)
+    region = area_name(problem, i)
     k = int(problem.klass[i])
     n_candidates = int(problem.class_ptr[k + 1] - problem.class_ptr[k])
     cover = int(problem.class_cover[k])
     reason: Reason
     if c.locked[i]:
         reason = {"code": "locked_owner_unavailable"}
+    elif n_candidates > 0 and _any_room(problem, allocation, i):
+        reason = {"code": "not_worth_balance", "reps": n_candidates}
     elif n_candidates > 0:
         reason = {"code": "capacity_used", "reps": n_candidates}
     elif cover > 0:

@@ -97,9 +97,9 @@ def _solve_flow(problem: Problem, report: Progress) -> tuple[IntArray, dict[str,
     counts = np.diff(problem.class_ptr)
     pair_class = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
     f100 = np.rint(problem.class_fit * 100).astype(np.int64)
-    level_key = pair_class * 100_000 + f100
     # class_rep is sorted by fit descending inside each class, so levels are contiguous
-    new_level = np.r_[True, level_key[1:] != level_key[:-1]] if level_key.size else np.zeros(0, bool)
+    new_level = np.r_[True, (pair_class[1:] != pair_class[:-1]) | (f100[1:] != f100[:-1])]
+    new_level = new_level[: f100.size]
     level_id = np.cumsum(new_level) - 1
     n_levels = int(new_level.sum())
     level_size = np.bincount(level_id, minlength=n_levels)

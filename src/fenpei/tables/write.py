@@ -10,12 +10,14 @@ in plain loops: a million customers cost seconds, not minutes.
 
 from __future__ import annotations
 
-import csv
 import io
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -40,9 +42,17 @@ EXCEL_MAX_ROWS = 1_048_576
 Reason = dict[str, Any]
 
 
+#: Customers explained and written per block: reasons exist for one block at a time, so a
+#: million customers never hold a million reason lists in memory at once.
+BLOCK = 50_000
+
+
 @dataclass(slots=True)
 class Report:
-    """Everything the writers need, with per-customer columns as plain Python lists."""
+    """Everything the writers need, with per-customer columns as plain Python lists.
+
+    Reasons of assigned customers are computed on demand, block by block (`reasons`).
+    """
 
     book: Book
     problem: Problem
@@ -59,8 +69,9 @@ class Report:
     region: list[str]
     industry: list[str]
     intent: list[str]
-    reasons: list[list[Reason]]  # parallel to `assigned`
     unassigned_reasons: list[Reason]  # parallel to `unassigned`
+    progress: Callable[[str, float], None] | None = None
+    explained: int = 0
 
     @classmethod
     def build(
@@ -78,14 +89,6 @@ class Report:
         rep = allocation.rep
         assigned = np.flatnonzero(rep >= 0).tolist()
         unassigned = np.flatnonzero(rep < 0).tolist()
-        reasons: list[list[Reason]] = []
-        step = max(len(assigned) // 100, 1)
-        for count, i in enumerate(assigned):
-            reasons.append(explain_assignment(problem, allocation, i, lang))
-            if progress is not None and count % step == 0:
-                progress("explain", count / max(len(assigned), 1))
-        if progress is not None:
-            progress("explain", 1.0)
         return cls(
             book=book,
             problem=problem,
@@ -102,11 +105,27 @@ class Report:
             region=_lookup(customers.region, customers.regions),
             industry=_lookup(customers.industry, customers.industries),
             intent=_lookup(customers.intent, list(INTENT_LABELS)),
-            reasons=reasons,
             unassigned_reasons=[
                 explain_unassigned(problem, allocation, i, lang) for i in unassigned
             ],
+            progress=progress,
         )
+
+    def reasons(self, indices: Sequence[int]) -> list[list[Reason]]:
+        """Reasons of these assigned customers, from the engine's per-customer explainer.
+
+        The one place to switch to a batch explainer: at a million customers this loop,
+        not the writing, is what costs time.
+        """
+        problem, allocation, lang = self.problem, self.allocation, self.lang
+        result = [explain_assignment(problem, allocation, i, lang) for i in indices]
+        self.explained += len(indices)
+        if self.progress is not None and self.assigned:
+            self.progress("explain + write", min(self.explained / len(self.assigned), 1.0))
+        return result
+
+    def assigned_blocks(self) -> list[list[int]]:
+        return [self.assigned[k : k + BLOCK] for k in range(0, len(self.assigned), BLOCK)]
 
 
 def _lookup(codes: npt.NDArray[Any], vocab: Sequence[str]) -> list[str]:
@@ -120,73 +139,101 @@ def _lookup(codes: npt.NDArray[Any], vocab: Sequence[str]) -> list[str]:
 # -------------------------------------------------------------------------- JSON
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def assignment_dicts(report: Report, indices: Sequence[int]) -> list[dict[str, Any]]:
+    """The contract's assignment records for these assigned customers."""
+    book = report.book
+    keys, names, reps = book.customers.keys, book.customers.names, book.reps
+    potential = book.customers.potential_value
+    rep_of, priority, score = report.rep_of, report.priority, report.score
+    tier, region, industry, intent = report.tier, report.region, report.industry, report.intent
+    rep_key, rep_name, team = [r.key for r in reps], [r.name for r in reps], [r.team for r in reps]
+    values = potential[np.asarray(indices, dtype=np.int64)].tolist() if indices else []
+    return [
+        {
+            "customer_key": keys[i],
+            "customer": names[i],
+            "rep_key": rep_key[j],
+            "rep": rep_name[j],
+            "team": team[j],
+            "priority": priority[i],
+            "tier": tier[i],
+            "score": score[i],
+            "potential_value": value,
+            "region": region[i],
+            "industry": industry[i],
+            "intent": intent[i],
+            "reasons": reasons,
+        }
+        for i, j, value, reasons in zip(
+            indices,
+            map(rep_of.__getitem__, indices),
+            values,
+            report.reasons(indices),
+            strict=True,
+        )
+    ]
+
+
+def report_dict(report: Report, *, assignments: bool = True) -> dict[str, Any]:
     """The JSON contract of issue 2 (assignments, unassigned, errors, duplicates, summary)."""
     book, allocation, policy = report.book, report.allocation, report.policy
     keys, names, reps = book.customers.keys, book.customers.names, book.reps
-    potential = book.customers.potential_value.tolist()
-    rep_of, priority, score = report.rep_of, report.priority, report.score
-    tier, region, industry, intent = report.tier, report.region, report.industry, report.intent
-    rep_info = [(r.key, r.name, r.team) for r in reps]
-    assignments: list[dict[str, Any]] = []
-    append = assignments.append
-    for i, reasons in zip(report.assigned, report.reasons, strict=True):
-        rep_key, rep_name, team = rep_info[rep_of[i]]
-        append(
-            {
-                "customer_key": keys[i],
-                "customer": names[i],
-                "rep_key": rep_key,
-                "rep": rep_name,
-                "team": team,
-                "priority": priority[i],
-                "tier": tier[i],
-                "score": score[i],
-                "potential_value": potential[i],
-                "region": region[i],
-                "industry": industry[i],
-                "intent": intent[i],
-                "reasons": reasons,
-            }
-        )
-    unassigned = [
+    document: dict[str, Any] = {}
+    if assignments:
+        document["assignments"] = assignment_dicts(report, report.assigned)
+    document["unassigned"] = [
         {"customer_key": keys[i], "customer": names[i], "reason": reason["text"]}
         for i, reason in zip(report.unassigned, report.unassigned_reasons, strict=True)
     ]
-    return {
-        "assignments": assignments,
-        "unassigned": unassigned,
-        "errors": [e.as_dict() for e in book.errors],
-        "duplicates": report.duplicates,
-        "summary": {
-            "customers": len(keys),
-            "assigned": len(report.assigned),
-            "objective": float(allocation.objective),
-            "coverage_weight": float(policy.coverage_weight),
-            "balance_weight": float(policy.balance_weight),
-            "reps": [
-                {
-                    "rep_key": reps[load.rep].key,
-                    "rep": reps[load.rep].name,
-                    "capacity": int(load.capacity),
-                    "existing_load": int(load.existing_load),
-                    "assigned": int(load.assigned),
-                }
-                for load in allocation.loads
-            ],
-        },
+    document["errors"] = [e.as_dict() for e in book.errors]
+    document["duplicates"] = report.duplicates
+    document["summary"] = {
+        "customers": len(keys),
+        "assigned": len(report.assigned),
+        "objective": float(allocation.objective),
+        "coverage_weight": float(policy.coverage_weight),
+        "balance_weight": float(policy.balance_weight),
+        "reps": [
+            {
+                "rep_key": reps[load.rep].key,
+                "rep": reps[load.rep].name,
+                "capacity": int(load.capacity),
+                "existing_load": int(load.existing_load),
+                "assigned": int(load.assigned),
+            }
+            for load in allocation.loads
+        ],
     }
+    return document
+
+
+#: Up to this many assignments the JSON is indented for people; beyond, it is compact and
+#: streamed block by block.
+INDENT_LIMIT = 100_000
+
+
+def write_json_stream(handle: BinaryIO, report: Report) -> None:
+    if len(report.assigned) <= INDENT_LIMIT:
+        option = orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY
+        handle.write(orjson.dumps(report_dict(report), option=option) + b"\n")
+        return
+    handle.write(b'{"assignments":[')
+    for count, block in enumerate(report.assigned_blocks()):
+        chunk = orjson.dumps(assignment_dicts(report, block), option=orjson.OPT_SERIALIZE_NUMPY)
+        handle.write((b"," if count else b"") + chunk[1:-1])
+    rest = orjson.dumps(report_dict(report, assignments=False), option=orjson.OPT_SERIALIZE_NUMPY)
+    handle.write(b"]," + rest[1:] + b"\n")
 
 
 def json_bytes(report: Report) -> bytes:
-    return orjson.dumps(report_dict(report), option=orjson.OPT_INDENT_2) + b"\n"
+    buffer = io.BytesIO()
+    write_json_stream(buffer, report)
+    return buffer.getvalue()
 
 
 def write_json(path: Path, report: Report) -> None:
-    data = report_dict(report)
-    # Indenting a million records doubles the file for no reader's benefit.
-    option = orjson.OPT_INDENT_2 if len(data["assignments"]) <= 100_000 else 0
-    path.write_bytes(orjson.dumps(data, option=option) + b"\n")
+    with path.open("wb") as handle:
+        write_json_stream(handle, report)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -275,74 +322,102 @@ _CUSTOMER_COLUMNS = (
 )
 
 
-def _intent_words(report: Report) -> list[str]:
-    if report.lang == "zh":
-        return [INTENT_ZH[label] for label in report.intent]
-    return report.intent
+def _intent_words(report: Report, start: int, stop: int) -> list[str]:
+    labels = report.intent[start:stop]
+    return list(map(INTENT_ZH.__getitem__, labels)) if report.lang == "zh" else labels
 
 
-def customer_rows(report: Report) -> list[list[Any]]:
-    """One row per customer (input order): assigned with its rep, unassigned with why."""
+def _pick(values: Sequence[Any], index: npt.NDArray[np.int64], blank: Any = "") -> list[Any]:
+    """values[index[k]] for every k, `blank` where index is -1 (vectorised)."""
+    table = np.empty(len(values) + 1, dtype=object)
+    table[:-1] = values
+    table[-1] = blank
+    picked: list[Any] = table[np.where(index >= 0, index, len(values))].tolist()
+    return picked
+
+
+def _amount_texts(values: npt.NDArray[np.float64]) -> list[str]:
+    """500000.0 → "500000", as a person would type it; fractions keep their digits."""
+    whole = values == np.round(values)
+    texts: list[str] = list(map(str, np.where(whole, values, 0).astype(np.int64).tolist()))
+    for position in np.flatnonzero(~whole).tolist():
+        texts[position] = repr(float(values[position]))
+    return texts
+
+
+def customer_columns(report: Report, start: int = 0, stop: int | None = None) -> list[list[Any]]:
+    """The CSV columns for customers start..stop (input order), built column by column."""
     book = report.book
-    keys, names = book.customers.keys, book.customers.names
-    potential = book.customers.potential_value.tolist()
-    intent = _intent_words(report)
-    done, left = _STATUS[report.lang]
+    stop = len(book.customers) if stop is None else stop
+    rep = report.allocation.rep[start:stop].astype(np.int64)
+    reps = book.reps
     join = _JOIN[report.lang]
-    rep_info = [(r.key, r.name, r.team) for r in book.reps]
-    rows: list[list[Any]] = [[] for _ in keys]
-    for i, reasons in zip(report.assigned, report.reasons, strict=True):
-        rep_key, rep_name, team = rep_info[report.rep_of[i]]
-        rows[i] = [
-            keys[i],
-            names[i],
-            report.region[i],
-            report.industry[i],
-            potential[i],
-            intent[i],
-            report.priority[i],
-            report.tier[i],
-            done,
-            rep_key,
-            rep_name,
-            team,
-            report.score[i],
-            join.join(r["text"] for r in reasons),
-        ]
-    for i, reason in zip(report.unassigned, report.unassigned_reasons, strict=True):
-        rows[i] = [
-            keys[i],
-            names[i],
-            report.region[i],
-            report.industry[i],
-            potential[i],
-            intent[i],
-            report.priority[i],
-            report.tier[i],
-            left,
-            "",
-            "",
-            "",
-            "",
-            reason["text"],
-        ]
-    return rows
+    done, left = _STATUS[report.lang]
+    assigned = (np.flatnonzero(rep >= 0) + start).tolist()
+    reasons: list[str] = [""] * (stop - start)
+    texts = map(join.join, map(map, repeat(itemgetter("text")), report.reasons(assigned)))
+    for i, text in zip(assigned, texts, strict=True):
+        reasons[i - start] = text
+    if len(assigned) < stop - start:
+        lo, hi = bisect_left(report.unassigned, start), bisect_left(report.unassigned, stop)
+        for i, reason in zip(
+            report.unassigned[lo:hi], report.unassigned_reasons[lo:hi], strict=True
+        ):
+            reasons[i - start] = reason["text"]
+    score: list[Any] = report.score[start:stop]
+    for i in np.flatnonzero(rep < 0).tolist():
+        score[i] = ""
+    return [
+        book.customers.keys[start:stop],
+        book.customers.names[start:stop],
+        report.region[start:stop],
+        report.industry[start:stop],
+        _amount_texts(book.customers.potential_value[start:stop]),
+        _intent_words(report, start, stop),
+        report.priority[start:stop],
+        report.tier[start:stop],
+        np.where(rep >= 0, done, left).tolist(),
+        _pick([r.key for r in reps], rep),
+        _pick([r.name for r in reps], rep),
+        _pick([r.team for r in reps], rep),
+        score,
+        reasons,
+    ]
 
 
-def _number_text(value: float) -> str:
-    return str(int(value)) if value.is_integer() else repr(value)
+def _csv_cells(values: Sequence[Any]) -> list[str]:
+    """One column as CSV fields, in C-level passes: numbers via repr, and a column holding
+    a comma, quote or line break anywhere is quoted throughout (still valid CSV)."""
+    if set(map(type, values)) <= {str}:
+        texts: list[str] = list(values)
+    else:
+        texts = [repr(v) if isinstance(v, float) else str(v) for v in values]
+    blob = "\0".join(texts)
+    if blob.count("\0") != max(len(texts) - 1, 0):  # a NUL inside a cell: one by one
+        return [_csv_field(t) for t in texts]
+    if not any(c in blob for c in ',"\r\n'):
+        return texts
+    return ('"' + blob.replace('"', '""').replace("\0", '"\0"') + '"').split("\0")
 
 
-def write_csv(path: Path, report: Report) -> None:
-    """UTF-8 with BOM (so Excel shows the Chinese), one row per customer."""
+def write_csv(path: Path, report: Report, *, block: int | None = None) -> None:
+    """UTF-8 with BOM (so Excel shows the Chinese), one row per customer.
+
+    Rows are assembled column-wise with string joins (no per-cell work in Python), one
+    block of customers at a time to bound memory.
+    """
     names = _HEADERS[report.lang]
-    rows = customer_rows(report)
-    for row in rows:  # 500000.0 → 500000, as a person would type it
-        row[4] = _number_text(row[4])
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([names[c] for c in _CUSTOMER_COLUMNS])
-        writer.writerows(rows)
+    n = len(report.book.customers)
+    block = block or BLOCK
+    with path.open("wb") as handle:
+        handle.write(b"\xef\xbb\xbf")
+        header = [_csv_field(names[c]) for c in _CUSTOMER_COLUMNS]
+        handle.write((",".join(header) + "\r\n").encode("utf-8"))
+        for start in range(0, n, block):
+            columns = customer_columns(report, start, min(start + block, n))
+            cells = [_csv_cells(column) for column in columns]
+            lines = map(",".join, zip(*cells, strict=True))
+            handle.write(("\r\n".join(lines) + "\r\n").encode("utf-8"))
 
 
 # -------------------------------------------------------------------------- XLSX
@@ -412,7 +487,9 @@ class _Sheets:
 def write_xlsx(path: Path, report: Report) -> None:
     """Sheets 分配结果, 未分配, 销售负载, 错误, 重复."""
     h = _HEADERS[report.lang]
-    rows = customer_rows(report)
+    columns = customer_columns(report)
+    columns[4] = report.book.customers.potential_value.tolist()  # numbers, not text, in Excel
+    rows = list(zip(*columns, strict=True))
     book = report.book
     sheets = _Sheets(path)
     # 分配结果: assigned customers (the status column is implied).
@@ -492,35 +569,40 @@ def _csv_field(text: str) -> str:
 
 def _key_matrix(keys: Sequence[str]) -> npt.NDArray[np.uint8]:
     """Each key as CSV field + "," in a NUL-padded byte row (NULs are dropped on output)."""
-    encoded = [_csv_field(k).encode() + b"," for k in keys]
-    width = max((len(e) for e in encoded), default=1)
-    matrix = np.array(encoded or [b""], dtype=f"S{width}").view(np.uint8)
-    return matrix.reshape(max(len(encoded), 1), width)
+    if not keys:
+        return np.zeros((1, 1), dtype=np.uint8)
+    blob = "\0".join(keys)
+    if any(c in blob for c in ',"\r\n') or blob.count("\0") != len(keys) - 1:
+        encoded = [_csv_field(k).encode() + b"," for k in keys]
+    else:  # nothing to quote: encode and split in bulk
+        encoded = (blob.replace("\0", ",\0") + ",").encode().split(b"\0")
+        if any(k != k.strip() for k in keys):
+            encoded = [_csv_field(k).encode() + b"," for k in keys]
+    width = max(map(len, encoded))
+    return np.array(encoded, dtype=f"S{width}").view(np.uint8).reshape(len(keys), width)
+
+
+def _text_table(texts: Sequence[str]) -> npt.NDArray[np.uint8]:
+    encoded = [t.encode() for t in texts]
+    width = max(map(len, encoded), default=1) or 1
+    return np.array(encoded, dtype=f"S{width}").view(np.uint8).reshape(len(texts), width)
+
+
+#: "0" … "9999", and ".0001" … ".9999" without trailing zeros ("" for .0000): one gather
+#: per pair instead of a division per digit.
+_WHOLE = _text_table([str(w) for w in range(10_000)])
+_FRACTION = _text_table(["." + f"{f:04d}".rstrip("0") if f else "" for f in range(10_000)])
 
 
 def _score_matrix(score: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8] | None:
     """Scores as text with up to 4 decimals, trailing zeros dropped, then a newline."""
     if score.size == 0:
         return np.zeros((0, 1), dtype=np.uint8)
-    if not np.all(np.isfinite(score)) or score.min() < 0 or score.max() >= 1e13:
+    if not np.all(np.isfinite(score)) or score.min() < 0 or score.max() >= 9_999.99995:
         return None
-    scaled = np.rint(score * 10_000).astype(np.int64)
-    whole, frac = np.divmod(scaled, 10_000)
-    digits = len(str(int(whole.max())))
-    matrix = np.zeros((score.size, digits + 6), dtype=np.uint8)
-    for position in range(digits):  # right-aligned whole part, no leading zeros
-        power = 10 ** (digits - 1 - position)
-        show = (whole >= power) | (position == digits - 1)
-        matrix[:, position] = np.where(show, 48 + (whole // power) % 10, 0)
-    has_frac = frac > 0
-    matrix[:, digits] = np.where(has_frac, ord("."), 0)
-    trailing = np.zeros(score.size, dtype=bool)  # digits after the last non-zero one
-    for position in range(3, -1, -1):
-        digit = (frac // 10 ** (3 - position)) % 10
-        trailing = trailing | (digit != 0)
-        matrix[:, digits + 1 + position] = np.where(trailing, 48 + digit, 0)
-    matrix[:, digits + 5] = ord("\n")
-    return matrix
+    whole, fraction = np.divmod(np.rint(score * 10_000).astype(np.int64), 10_000)
+    newline = np.full((score.size, 1), ord("\n"), dtype=np.uint8)
+    return np.concatenate([_WHOLE[whole], _FRACTION[fraction], newline], axis=1)
 
 
 def write_scores(
