@@ -230,6 +230,10 @@ def test_xlsx_output(result: dict[str, Any], tmp_path: Path) -> None:
     assert assigned[0][:2] == ["客户编号", "客户名称"]
     assert len(assigned) - 1 == len(result["assignments"])
     assert {r[0] for r in assigned[1:]} == {a["customer_key"] for a in result["assignments"]}
+    first = assigned[1]
+    assert [type(first[k]) for k in (4, 6, 11)] == [float, float, float]  # numbers, not text
+    assert first[6] == result["assignments"][0]["priority"]
+    assert first[11] == result["assignments"][0]["score"]
     unassigned = book.get_sheet_by_name("未分配").to_python()
     assert len(unassigned) - 1 == len(result["unassigned"])
     loads = book.get_sheet_by_name("销售负载").to_python()

@@ -115,3 +115,19 @@ def test_csv_cells_round_trip(column: list[object]) -> None:
     expected = [repr(v) if isinstance(v, float) else str(v) for v in column]
     assert [r[0] for r in rows] == [e.replace("\0", "") for e in expected]
     assert all(r[1] == "end" for r in rows)
+
+
+def test_decimal_texts() -> None:
+    values = [0.0, 1.0, 56.0, 78.4, 0.0001, 99.9999, 134.487, 12.5]
+    assert write._decimal_texts(values) == [
+        "0",
+        "1",
+        "56",
+        "78.4",
+        "0.0001",
+        "99.9999",
+        "134.487",
+        "12.5",
+    ]
+    assert write._decimal_texts([]) == []
+    assert write._decimal_texts([-1.5, 2.0]) == ["-1.5", "2.0"]  # out of range: repr

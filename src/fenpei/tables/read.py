@@ -197,8 +197,11 @@ def _same_field_count(text: str, delimiter: str, width: int, utf8: bytes | None)
     if utf8 is None:
         counts = set(map(methodcaller("count", delimiter), text.split("\n")))
         return counts == {width - 1}
-    body = utf8.removeprefix(b"\xef\xbb\xbf").rstrip(b"\n")
-    raw = np.frombuffer(body, dtype=np.uint8)
+    start = 3 if utf8.startswith(b"\xef\xbb\xbf") else 0
+    stop = len(utf8)
+    while stop > start and utf8[stop - 1] == 10:  # trailing newlines, as the text was stripped
+        stop -= 1
+    raw = np.frombuffer(utf8, dtype=np.uint8)[start:stop]
     ends = np.append(np.flatnonzero(raw == 10), len(raw))
     delimiters = np.flatnonzero(raw == ord(delimiter))
     per_line = np.diff(np.searchsorted(delimiters, ends), prepend=0)

@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from operator import itemgetter
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -220,7 +220,9 @@ def write_json_stream(handle: BinaryIO, report: Report) -> None:
     handle.write(b'{"assignments":[')
     for count, block in enumerate(report.assigned_blocks()):
         chunk = orjson.dumps(assignment_dicts(report, block), option=orjson.OPT_SERIALIZE_NUMPY)
-        handle.write((b"," if count else b"") + chunk[1:-1])
+        if count:
+            handle.write(b",")
+        handle.write(memoryview(chunk)[1:-1])  # the records without the list's brackets
     rest = orjson.dumps(report_dict(report, assignments=False), option=orjson.OPT_SERIALIZE_NUMPY)
     handle.write(b"]," + rest[1:] + b"\n")
 
@@ -336,6 +338,30 @@ def _pick(values: Sequence[Any], index: npt.NDArray[np.int64], blank: Any = "") 
     return picked
 
 
+_WHOLE_TEXT = [str(w) for w in range(10_000)]
+_FRACTION_TEXT = ["." + f"{f:04d}".rstrip("0") if f else "" for f in range(10_000)]
+
+
+def _decimal_texts(values: Sequence[float]) -> list[str]:
+    """Non-negative numbers with up to 4 decimals as text ("78.4", "56", "0.0001").
+
+    Two table look-ups per value in C-level maps instead of a float repr each.
+    """
+    array = np.asarray(values, dtype=np.float64)
+    if array.size == 0:
+        return []
+    if not np.isfinite(array).all() or array.min() < 0 or array.max() >= 9_999.99995:
+        return [repr(float(v)) for v in values]
+    whole, fraction = np.divmod(np.rint(array * 10_000).astype(np.int64), 10_000)
+    return list(
+        map(
+            add,
+            map(_WHOLE_TEXT.__getitem__, whole.tolist()),
+            map(_FRACTION_TEXT.__getitem__, fraction.tolist()),
+        )
+    )
+
+
 def _amount_texts(values: npt.NDArray[np.float64]) -> list[str]:
     """500000.0 → "500000", as a person would type it; fractions keep their digits."""
     whole = values == np.round(values)
@@ -364,7 +390,7 @@ def customer_columns(report: Report, start: int = 0, stop: int | None = None) ->
             report.unassigned[lo:hi], report.unassigned_reasons[lo:hi], strict=True
         ):
             reasons[i - start] = reason["text"]
-    score: list[Any] = report.score[start:stop]
+    score = _decimal_texts(report.score[start:stop])
     for i in np.flatnonzero(rep < 0).tolist():
         score[i] = ""
     return [
@@ -374,7 +400,7 @@ def customer_columns(report: Report, start: int = 0, stop: int | None = None) ->
         report.industry[start:stop],
         _amount_texts(book.customers.potential_value[start:stop]),
         _intent_words(report, start, stop),
-        report.priority[start:stop],
+        _decimal_texts(report.priority[start:stop]),
         report.tier[start:stop],
         np.where(rep >= 0, done, left).tolist(),
         _pick([r.key for r in reps], rep),
@@ -488,7 +514,10 @@ def write_xlsx(path: Path, report: Report) -> None:
     """Sheets 分配结果, 未分配, 销售负载, 错误, 重复."""
     h = _HEADERS[report.lang]
     columns = customer_columns(report)
-    columns[4] = report.book.customers.potential_value.tolist()  # numbers, not text, in Excel
+    # Numbers, not text, in Excel.
+    columns[4] = report.book.customers.potential_value.tolist()
+    columns[6] = report.priority
+    columns[12] = [s if r >= 0 else "" for s, r in zip(report.score, report.rep_of, strict=True)]
     rows = list(zip(*columns, strict=True))
     book = report.book
     sheets = _Sheets(path)
