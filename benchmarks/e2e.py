@@ -13,11 +13,14 @@ when missing; then the CLI runs in a subprocess, once per output format:
 Wall time and peak RSS come from GNU `/usr/bin/time -v` when it exists (its peak is the
 largest single process in the tree: the Python process, not uv), otherwise from
 `resource.getrusage(RUSAGE_CHILDREN)` around the subprocess. Targets: ≤ 10 s wall, ≤ 4 GB.
+Up to 200k customers the JSON summary's objective is also checked against the engine run
+in memory on the same generated instance (the CSV round trip must not change the problem).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -29,12 +32,14 @@ import time
 from pathlib import Path
 
 import synthetic  # benchmarks/ is sys.path[0] when this file is run as a script
+from fenpei.engine import build_problem, solve
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data"
 WALL_TARGET_S = 10.0
 MEMORY_TARGET_MB = 4096.0
+CHECK_UP_TO = 200_000  # above this, parsing the JSON output would cost more than the run
 
 
 def rel(path: Path) -> str:
@@ -196,6 +201,24 @@ def main() -> None:
     for r in rows:
         if r["code"] != 0:
             print(f"\n.{r['fmt']} failed (exit {r['code']}):\n```\n{r['stderr']}\n```")
+    json_row = next((r for r in rows if r["fmt"] == "json" and r["code"] == 0), None)
+    if json_row is not None and n <= CHECK_UP_TO:
+        print(cross_check(n, n_reps, json_row["out"]))  # type: ignore[arg-type]
+
+
+def cross_check(n: int, n_reps: int, out: Path) -> str:
+    """The CLI's objective (CSV in) against the engine's on the same instance built in memory."""
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    inst = synthetic.make_instance(n, n_reps)
+    problem = build_problem(inst.customers, inst.reps, inst.policy, as_of=inst.as_of)
+    ours = solve(problem).objective
+    cli = float(summary["objective"])
+    rel = abs(cli - ours) / abs(ours) if ours else abs(cli)
+    verdict = "same" if rel <= 1e-9 else "DIFFERENT"
+    return (
+        f"\nCross-check: CLI objective {cli:,.4f} (from the CSV pair) vs engine in memory "
+        f"{ours:,.4f} on the generated instance: {verdict} (|Δ|/opt {rel:.1e})."
+    )
 
 
 if __name__ == "__main__":

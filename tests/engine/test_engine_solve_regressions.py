@@ -16,7 +16,13 @@ def test_large_fit_bonus_keeps_classes_apart(method: str) -> None:
     # A fit of 2001 once collided with the (class, fit-level) keys of the next class and
     # sent a 上海 customer to a 广东 rep.
     reps = [
-        Rep(key=f"S{j}", name=f"S{j}", regions=frozenset({"上海"}), industries=frozenset({"金融"}), capacity=5)
+        Rep(
+            key=f"S{j}",
+            name=f"S{j}",
+            regions=frozenset({"上海"}),
+            industries=frozenset({"金融"}),
+            capacity=5,
+        )
         for j in range(2)
     ] + [Rep(key=f"G{j}", name=f"G{j}", regions=frozenset({"广东"}), capacity=5) for j in range(2)]
     customers = [
@@ -27,7 +33,9 @@ def test_large_fit_bonus_keeps_classes_apart(method: str) -> None:
         fit=FitBonuses(industry=2000.0, product=0, level=0, incumbent=0, region=0),
         balance_weight=0,
     )
-    problem = build_problem(CustomerTable.from_customers(customers), reps, policy, as_of=date(2026, 1, 1))
+    problem = build_problem(
+        CustomerTable.from_customers(customers), reps, policy, as_of=date(2026, 1, 1)
+    )
     allocation = solve(problem, method=method)
     got = [problem.reps[r].key if r >= 0 else None for r in allocation.rep]
     assert all(k is not None and k.startswith("S") for k in got[:6])

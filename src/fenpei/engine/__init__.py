@@ -10,11 +10,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from fenpei.engine.eligibility import Problem, build_problem
-from fenpei.engine.explain import explain_assignment, explain_unassigned, reason_text
+from fenpei.engine.explain import (
+    explain_assignment,
+    explain_assignments,
+    explain_unassigned,
+    reason_text,
+)
 from fenpei.engine.model import (
     NATIONWIDE,
     TIERS,
@@ -26,7 +31,13 @@ from fenpei.engine.model import (
     Rep,
     RepLoad,
 )
-from fenpei.engine.policy import DEFAULT_POLICY_TOML, Policy, PolicyError, default_policy, policy_from_toml
+from fenpei.engine.policy import (
+    DEFAULT_POLICY_TOML,
+    Policy,
+    PolicyError,
+    default_policy,
+    policy_from_toml,
+)
 from fenpei.engine.solve import solve
 
 Progress = Callable[[str, float], None]
@@ -62,6 +73,7 @@ __all__ = [
     "build_problem",
     "default_policy",
     "explain_assignment",
+    "explain_assignments",
     "explain_unassigned",
     "policy_from_toml",
     "reason_text",

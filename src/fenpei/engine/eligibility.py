@@ -95,7 +95,9 @@ class Problem:
         ptr = np.zeros(self.n_customers + 1, dtype=np.int64)
         np.cumsum(per, out=ptr[1:])
         cust = np.repeat(np.arange(self.n_customers, dtype=np.int64), counts)
-        offsets = np.arange(cust.size, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        offsets = np.arange(cust.size, dtype=np.int64) - np.repeat(
+            np.cumsum(counts) - counts, counts
+        )
         idx = np.repeat(self.class_ptr[self.klass], counts) + offsets
         rep = np.empty(int(ptr[-1]), dtype=np.int32)
         fit = np.empty(int(ptr[-1]), dtype=np.float64)
@@ -113,7 +115,7 @@ class Problem:
         """Every eligible (customer, rep) pair with score = priority × fit, by customer, rep."""
         ptr, rep, fit = self.arcs()
         cust = np.repeat(np.arange(self.n_customers, dtype=np.int64), np.diff(ptr))
-        order = np.lexsort((rep, cust))
+        order = np.argsort(cust * max(len(self.reps), 1) + rep, kind="stable")
         cust, rep, fit = cust[order], rep[order], fit[order]
         return cust, rep, np.round(self.priority[cust] * fit, 4)
 
@@ -193,7 +195,9 @@ def _match_rules(
         mask = matched < 0
         if w.regions:
             ok = np.array([r in w.regions for r in customers.regions] + [False])
-            in_city = np.fromiter((x in w.regions for x in customers.city), np.bool_, len(customers))
+            in_city = np.fromiter(
+                (x in w.regions for x in customers.city), np.bool_, len(customers)
+            )
             mask &= ok[customers.region] | in_city
         if w.industries:
             ok = np.array([r in w.industries for r in customers.industries] + [False])
@@ -289,7 +293,9 @@ def build_problem(
 def _owner_index(customers: CustomerTable, reps: Sequence[Rep]) -> IntArray:
     index = {r.key: j for j, r in enumerate(reps)}
     return np.fromiter(
-        (index.get(o, -1) if o else -1 for o in customers.owner), dtype=np.int32, count=len(customers)
+        (index.get(o, -1) if o else -1 for o in customers.owner),
+        dtype=np.int32,
+        count=len(customers),
     )
 
 
@@ -358,7 +364,7 @@ def _build_classes(problem: Problem) -> None:
 
 def _allowed_reps(problem: Problem, i: int) -> npt.NDArray[np.bool_]:
     """Reps that territory and routing rules allow for customer i (status/capacity aside)."""
-    policy, c = problem.policy, problem.customers
+    policy = problem.policy
     allowed = np.ones(len(problem.reps), dtype=np.bool_)
     rule_index = int(problem.rule[i])
     rule = policy.rules[rule_index] if rule_index >= 0 else None
@@ -382,7 +388,9 @@ def _build_incumbents(problem: Problem) -> None:
     owner = problem.owner[has]
     # is the owner among the class's candidates? search the (class, rep) keys
     counts = np.diff(problem.class_ptr)
-    pair_key = np.repeat(np.arange(counts.size, dtype=np.int64), counts) * n_reps + problem.class_rep
+    pair_key = (
+        np.repeat(np.arange(counts.size, dtype=np.int64), counts) * n_reps + problem.class_rep
+    )
     sorted_keys = np.append(np.sort(pair_key), np.iinfo(np.int64).max)  # sentinel
     want = problem.klass[has].astype(np.int64) * n_reps + owner
     pos = np.searchsorted(sorted_keys, want)
@@ -433,7 +441,10 @@ def _area_codes(customers: CustomerTable) -> tuple[IntArray, list[tuple[str, str
     key = (customers.region.astype(np.int64) + 1) * len(cities) + city_code
     uniq, inverse = np.unique(key, return_inverse=True)
     pairs = [
-        (customers.regions[int(k) // len(cities) - 1] if k >= len(cities) else "", cities[int(k) % len(cities)])
+        (
+            customers.regions[int(k) // len(cities) - 1] if k >= len(cities) else "",
+            cities[int(k) % len(cities)],
+        )
         for k in uniq
     ]
     # codes follow the sorted (province, city) names so results do not depend on row order

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from fenpei.engine.eligibility import (
     FIT_PARTS,
@@ -163,12 +164,18 @@ def reason_text(reason: Reason, lang: str = "zh") -> str:
             if zh
             else f"priority {reason['total']:g} (tier {reason['tier']})"
         )
-        return f"{head}：{_parts_text(reason, PARTS, lang)}" if zh else f"{head}: {_parts_text(reason, PARTS, lang)}"
+        return (
+            f"{head}：{_parts_text(reason, PARTS, lang)}"
+            if zh
+            else f"{head}: {_parts_text(reason, PARTS, lang)}"
+        )
     if kind == "fit":
         parts = _parts_text(reason, FIT_PARTS, lang)
         if zh:
             return f"匹配度 {reason['total']:g}（1{'，' + parts if parts else ''}），得分 {reason['score']:g}"
-        return f"fit {reason['total']:g} (1{', ' + parts if parts else ''}), score {reason['score']:g}"
+        return (
+            f"fit {reason['total']:g} (1{', ' + parts if parts else ''}), score {reason['score']:g}"
+        )
     if kind == "balance":
         if zh:
             return f"分配后负载 {reason['load']}/{reason['capacity']}，均衡代价 {reason['cost']:g}"
@@ -185,74 +192,129 @@ def _final_load(problem: Problem, allocation: Allocation, rep: int) -> int:
 def explain_assignment(
     problem: Problem, allocation: Allocation, i: int, lang: str = "zh"
 ) -> list[Reason]:
-    rep = int(allocation.rep[i])
-    if rep < 0:
-        raise ValueError(f"customer {i} is not assigned")
-    via, detail = eligibility_via(problem, i, rep)
-    parts = fit_parts(problem, np.array([i], dtype=np.int64), np.array([rep], dtype=np.int32))[0]
-    pp = problem.priority_parts[i]
-    own_score = float(allocation.score[i])
-    load, cap = _final_load(problem, allocation, rep), int(problem.capacity[rep])
+    return explain_assignments(problem, allocation, np.array([i], dtype=np.int64), lang)[0]
+
+
+def _runner_ups(
+    problem: Problem, allocation: Allocation, idx: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Best other eligible rep of each customer (highest fit, then lowest index): (rep, fit·100).
+
+    Vectorised over the batch: the candidates of every customer are laid out flat, the own
+    rep masked, and each customer's best is a segment maximum of fit·100·(R+1) + (R − rep).
+    """
+    n_reps = len(problem.reps)
+    own = allocation.rep[idx].astype(np.int64)
+    k = problem.klass[idx]
+    lo = problem.class_ptr[k]
+    counts = problem.class_ptr[k + 1] - lo
+    seg = np.repeat(np.arange(idx.size, dtype=np.int64), counts)
+    pos = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(seg.size)
+    rep = problem.class_rep[pos].astype(np.int64)
+    f100 = np.rint(problem.class_fit[pos] * 100).astype(np.int64)
+    inc = problem.incumbent_fit[idx]
+    on_owner = (rep == problem.owner[idx][seg]) & ~np.isnan(inc[seg])
+    f100[on_owner] = np.rint(inc[seg][on_owner] * 100).astype(np.int64)
+    key = np.where(rep != own[seg], f100 * (n_reps + 1) + (n_reps - rep), -1)
+    best = np.full(idx.size, -1, dtype=np.int64)
+    if key.size:
+        np.maximum.at(best, seg, key)
+    alt = np.where(best >= 0, n_reps - best % (n_reps + 1), -1)
+    return alt, np.where(best >= 0, best // (n_reps + 1), 0)
+
+
+def explain_assignments(
+    problem: Problem, allocation: Allocation, indices: npt.ArrayLike, lang: str = "zh"
+) -> list[list[Reason]]:
+    """Reasons for many assigned customers at once; the numbers are computed as arrays and
+    texts that repeat (eligibility, fit, balance) are rendered once per distinct value."""
+    idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+    rep = allocation.rep[idx].astype(np.int64)
+    if (rep < 0).any():
+        raise ValueError(f"customer {int(idx[rep < 0][0])} is not assigned")
     lam = problem.policy.balance_weight
-    reasons: list[Reason] = [
-        {"kind": "eligible", "via": via, "detail": detail},
-        {
+    load = problem.existing_load.astype(np.int64) + np.bincount(
+        allocation.rep[allocation.rep >= 0], minlength=len(problem.reps)
+    )
+    cap = problem.capacity.astype(np.int64)
+    fit = fit_parts(problem, idx, rep.astype(np.int32))
+    fit_r = np.round(fit, 2)
+    pri = np.round(problem.priority_parts[idx], 2)
+    alt, alt_f100 = _runner_ups(problem, allocation, idx)
+    priority = problem.priority[idx]
+    own_score = allocation.score[idx]
+    alt_score = np.round(priority * alt_f100 / 100.0, 4)
+    alt_safe = np.maximum(alt, 0)
+    alt_load, alt_cap = load[alt_safe], cap[alt_safe]
+    own_cost = lam * (load[rep] - 1) / np.maximum(cap[rep], 1)
+    alt_cost = lam * alt_load / np.maximum(alt_cap, 1)
+    why = np.where(
+        alt < 0,
+        0,
+        np.where(
+            alt_score < own_score,
+            1,
+            np.where(
+                alt_load >= alt_cap,
+                2,
+                np.where((alt_score == own_score) & (alt_cost == own_cost), 3, 4),
+            ),
+        ),
+    )
+    whys = ("only_candidate", "lower_score", "at_capacity", "tie", "balance")
+    tiers = problem.tier[idx]
+    texts: dict[tuple[Any, ...], str] = {}
+
+    def cached(key: tuple[Any, ...], reason: Reason) -> str:
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = reason_text(reason, lang)
+        return text
+
+    out: list[list[Reason]] = []
+    for j, i in enumerate(idx.tolist()):
+        r = int(rep[j])
+        via, detail = eligibility_via(problem, i, r)
+        eligible: Reason = {"kind": "eligible", "via": via, "detail": detail}
+        eligible["text"] = cached(("e", via, detail), eligible)
+        pp = pri[j].tolist()
+        prio: Reason = {
             "kind": "priority",
-            "total": float(problem.priority[i]),
-            "tier": TIERS[int(problem.tier[i])],
-            **{name: round(float(pp[k]), 2) for k, name in enumerate(PARTS)},
-        },
-        {
-            "kind": "fit",
-            "total": float(allocation.fit[i]),
-            **{name: round(float(parts[k]), 2) for k, name in enumerate(FIT_PARTS)},
-            "score": own_score,
-        },
-        {
+            "total": float(priority[j]),
+            "tier": TIERS[int(tiers[j])],
+            "value": pp[0],
+            "intent": pp[1],
+            "newness": pp[2],
+            "history": pp[3],
+        }
+        prio["text"] = reason_text(prio, lang)
+        fp = fit_r[j].tolist()
+        fitr: Reason = {"kind": "fit", "total": float(allocation.fit[i])}
+        fitr.update(zip(FIT_PARTS, fp, strict=True))
+        fitr["score"] = float(own_score[j])
+        fitr["text"] = reason_text(fitr, lang)
+        cost = round(float(own_cost[j]), 4)
+        bal: Reason = {
             "kind": "balance",
-            "load": load,
-            "capacity": cap,
-            "cost": round(lam * (load - 1) / max(cap, 1), 4),
-        },
-        _runner_up(problem, allocation, i, rep, own_score),
-    ]
-    for r in reasons:
-        r["text"] = reason_text(r, lang)
-    return reasons
-
-
-def _runner_up(
-    problem: Problem, allocation: Allocation, i: int, rep: int, own_score: float
-) -> Reason:
-    reps, fits = problem.candidates(i)
-    others = reps != rep
-    if not others.any():
-        return {"kind": "runner_up", "why": "only_candidate"}
-    reps, fits = reps[others], fits[others]
-    best = int(np.lexsort((reps, -fits))[0])  # highest fit, then lowest index
-    alt = int(reps[best])
-    score = round(float(problem.priority[i] * fits[best]), 4)
-    load, cap = _final_load(problem, allocation, alt), int(problem.capacity[alt])
-    lam = problem.policy.balance_weight
-    own_load, own_cap = _final_load(problem, allocation, rep), int(problem.capacity[rep])
-    if score < own_score:
-        why = "lower_score"
-    elif load >= cap:
-        why = "at_capacity"
-    elif score == own_score and lam * load / max(cap, 1) == lam * (own_load - 1) / max(own_cap, 1):
-        why = "tie"  # same score, same balance cost: the tie went by a fixed order
-    else:
-        why = "balance"
-    r = problem.reps[alt]
-    return {
-        "kind": "runner_up",
-        "why": why,
-        "rep_key": r.key,
-        "rep": r.name,
-        "score": score,
-        "load": load,
-        "capacity": cap,
-    }
+            "load": int(load[r]),
+            "capacity": int(cap[r]),
+            "cost": cost,
+        }
+        bal["text"] = cached(("b", r), bal)
+        w = int(why[j])
+        runner: Reason = {"kind": "runner_up", "why": whys[w]}
+        if w:
+            a = int(alt[j])
+            runner.update(
+                rep_key=problem.reps[a].key,
+                rep=problem.reps[a].name,
+                score=float(alt_score[j]),
+                load=int(alt_load[j]),
+                capacity=int(alt_cap[j]),
+            )
+        runner["text"] = reason_text(runner, lang)
+        out.append([eligible, prio, fitr, bal, runner])
+    return out
 
 
 def _any_room(problem: Problem, allocation: Allocation, i: int) -> bool:

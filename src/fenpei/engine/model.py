@@ -145,7 +145,7 @@ class CustomerTable:
         region_codes, regions = _codes(region if region is not None else blank)
         industry_codes, industries = _codes(industry if industry is not None else blank)
         sets = [frozenset(p) for p in products] if products is not None else [frozenset()] * n
-        set_vocab = sorted(set(sets), key=lambda s: sorted(s))
+        set_vocab = sorted(set(sets), key=sorted)
         set_index = {s: i for i, s in enumerate(set_vocab)}
         epoch = date(1970, 1, 1)
         return cls(

@@ -120,7 +120,9 @@ def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return value
 
 
-def _number(table: dict[str, Any], key: str, default: float, where: str, *, low: float = 0.0) -> float:
+def _number(
+    table: dict[str, Any], key: str, default: float, where: str, *, low: float = 0.0
+) -> float:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise PolicyError(f"{where}.{key} must be a number, got {value!r}")
@@ -252,7 +254,9 @@ def policy_from_dict(doc: dict[str, Any]) -> Policy:
         raise PolicyError(f"allocation.territory must be one of hard, soft, off; got {territory!r}")
     capacity = alloc.get("default_capacity", d.default_capacity)
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
-        raise PolicyError(f"allocation.default_capacity must be a whole number ≥ 0, got {capacity!r}")
+        raise PolicyError(
+            f"allocation.default_capacity must be a whole number ≥ 0, got {capacity!r}"
+        )
     rules_raw = doc.get("rules", [])
     if not isinstance(rules_raw, list):
         raise PolicyError("rules must be an array of tables ([[rules]])")

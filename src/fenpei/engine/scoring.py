@@ -22,7 +22,8 @@ _EPOCH = date(1970, 1, 1)
 def log_share(amount: FloatArray, unit: float, full: float) -> FloatArray:
     """0 for 0 yuan, 1 from `full` yuan on, logarithmic in between."""
     share = np.log1p(np.maximum(amount, 0.0) / unit) / np.log1p(full / unit)
-    return np.clip(share, 0.0, 1.0)
+    clipped: FloatArray = np.clip(share, 0.0, 1.0)
+    return clipped
 
 
 def intent_share(intent: np.ndarray, scales: PriorityScales) -> FloatArray:
@@ -62,7 +63,8 @@ def priority_parts(customers: CustomerTable, policy: Policy, as_of: date) -> Flo
 
 
 def priority_of(parts: FloatArray) -> FloatArray:
-    return np.clip(np.round(parts.sum(axis=1), 2), 0.0, 100.0)
+    priority: FloatArray = np.clip(np.round(parts.sum(axis=1), 2), 0.0, 100.0)
+    return priority
 
 
 def tier_of(priority: FloatArray, policy: Policy) -> np.ndarray:

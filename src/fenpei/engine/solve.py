@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
-from fenpei.engine.eligibility import Problem
+from fenpei.engine.eligibility import Problem, fit_parts, fit_total
 from fenpei.engine.model import Allocation, IntArray, RepLoad
 
 SCALE = 1_000_000  # cost units per point of objective
@@ -219,7 +219,9 @@ def _solve_flow(problem: Problem, report: Progress) -> tuple[IntArray, dict[str,
         own_flow=flows[n_arc_value : n_arc_value + n_arc_own],
         hub_tail=hub_tail,
         hub_head=hub_head,
-        hub_flow=flows[n_arc_value + n_arc_own + n_groups : n_arc_value + n_arc_own + n_groups + hub_tail.size],
+        hub_flow=flows[
+            n_arc_value + n_arc_own + n_groups : n_arc_value + n_arc_own + n_groups + hub_tail.size
+        ],
         hub0=hub0,
         rep0=rep0,
         n_hubs=n_hubs,
@@ -235,16 +237,17 @@ def _solve_flow(problem: Problem, report: Progress) -> tuple[IntArray, dict[str,
 
 def _solve_ssp(problem: Problem, report: Progress) -> tuple[IntArray, dict[str, float]]:
     """Successive shortest paths over the reps (ssp.py), certified by duality."""
-    from fenpei.engine import ssp  # numba compiles on first use; only pay for it here
+    # numba is imported (and compiles on first use) only when this solver is chosen
+    from fenpei.engine import ssp  # noqa: PLC0415
 
     started = time.perf_counter()
     n_reps = len(problem.reps)
     ptr, rep, fit = problem.arcs()
     p100 = np.rint(problem.priority * 100).astype(np.int64)
     cust = np.repeat(np.arange(problem.n_customers, dtype=np.int64), np.diff(ptr))
-    value = round(problem.policy.coverage_weight * SCALE) + p100[cust] * np.rint(
-        fit * 100
-    ).astype(np.int64) * (SCALE // 10_000)
+    value = round(problem.policy.coverage_weight * SCALE) + p100[cust] * np.rint(fit * 100).astype(
+        np.int64
+    ) * (SCALE // 10_000)
     del cust
     slot_ptr, slot_cost = slot_costs(problem)
     nbr_ptr, nbr, pid = ssp.rep_neighbours(problem.class_ptr, problem.class_rep, n_reps)
@@ -256,7 +259,9 @@ def _solve_ssp(problem: Problem, report: Progress) -> tuple[IntArray, dict[str, 
         order, ptr, rep.astype(np.int64), value, slot_ptr, slot_cost, nbr_ptr, nbr, pid
     )
     solved = time.perf_counter()
-    primal, dual = ssp.certify(assign, ptr, rep.astype(np.int64), value, slot_ptr, slot_cost, load, phi)
+    primal, dual = ssp.certify(
+        assign, ptr, rep.astype(np.int64), value, slot_ptr, slot_cost, load, phi
+    )
     if primal != dual:
         raise SolveError(f"optimality certificate failed: primal {primal} ≠ dual {dual}")
     return assign.astype(np.int32), {
@@ -381,8 +386,6 @@ def _decompose(
 
 
 def _chosen_fit(problem: Problem, rep_of: IntArray) -> npt.NDArray[np.float64]:
-    from fenpei.engine.eligibility import fit_parts, fit_total
-
     fit = np.full(problem.n_customers, np.nan)
     assigned = np.flatnonzero(rep_of >= 0).astype(np.int64)
     if assigned.size:

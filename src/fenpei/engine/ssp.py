@@ -30,7 +30,7 @@ INF = np.int64(2**62)
 
 
 @njit(cache=True, inline="always")
-def _heap_push(pool, hstart, hcap, hsize, used, hid, key, item):  # type: ignore[no-untyped-def]
+def _heap_push(pool, hstart, hcap, hsize, used, hid, key, item):
     """Push onto heap `hid`, which lives in pool[hstart:hstart+hcap]; returns the pool.
 
     All heaps share one (key, item) pool: a full heap moves to a region twice its size at
@@ -66,7 +66,7 @@ def _heap_push(pool, hstart, hcap, hsize, used, hid, key, item):  # type: ignore
 
 
 @njit(cache=True, inline="always")
-def _heap_pop(pool, hstart, hsize, hid):  # type: ignore[no-untyped-def]
+def _heap_pop(pool, hstart, hsize, hid):
     base = hstart[hid]
     n = hsize[hid] - 1
     hsize[hid] = n
@@ -81,7 +81,8 @@ def _heap_pop(pool, hstart, hsize, hid):  # type: ignore[no-untyped-def]
             break
         c = base + child
         if child + 1 < n and (
-            pool[c + 1, 0] < pool[c, 0] or (pool[c + 1, 0] == pool[c, 0] and pool[c + 1, 1] < pool[c, 1])
+            pool[c + 1, 0] < pool[c, 0]
+            or (pool[c + 1, 0] == pool[c, 0] and pool[c + 1, 1] < pool[c, 1])
         ):
             child += 1
             c += 1
@@ -95,7 +96,7 @@ def _heap_pop(pool, hstart, hsize, hid):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _refresh(pool, hstart, hsize, top_key, top_item, hid, assign, rep):  # type: ignore[no-untyped-def]
+def _refresh(pool, hstart, hsize, top_key, top_item, hid, assign, rep):
     """Drop stale roots (customer no longer at `rep`) and cache the valid root.
 
     The Dijkstra reads only `top_key`/`top_item`: contiguous per rep, so scanning a rep's
@@ -113,7 +114,7 @@ def _refresh(pool, hstart, hsize, top_key, top_item, hid, assign, rep):  # type:
 
 
 @njit(cache=True)
-def rep_neighbours(class_ptr, class_rep, n_reps):  # type: ignore[no-untyped-def]
+def rep_neighbours(class_ptr, class_rep, n_reps):
     """CSR of reps that share a class (so a customer may move between them) + id matrix."""
     mark = np.zeros((n_reps, n_reps), dtype=np.bool_)
     for k in range(class_ptr.size - 1):
@@ -139,7 +140,24 @@ def rep_neighbours(class_ptr, class_rep, n_reps):  # type: ignore[no-untyped-def
 
 
 @njit(cache=True, inline="always")
-def _move_customer(c, old, new, arc_ptr, arc_rep, arc_val, pid, pool, hstart, hcap, hsize, used, top_key, top_item, n_pairs, assign):  # type: ignore[no-untyped-def]
+def _move_customer(
+    c,
+    old,
+    new,
+    arc_ptr,
+    arc_rep,
+    arc_val,
+    pid,
+    pool,
+    hstart,
+    hcap,
+    hsize,
+    used,
+    top_key,
+    top_item,
+    n_pairs,
+    assign,
+):
     """Customer c leaves rep `old` (-1: none) for rep `new` (-1: unassigned)."""
     assign[c] = new
     if old >= 0:
@@ -176,7 +194,7 @@ def _move_customer(c, old, new, arc_ptr, arc_rep, arc_val, pid, pool, hstart, hc
 
 
 @njit(cache=True)
-def ssp_solve(order, arc_ptr, arc_rep, arc_val, slot_ptr, slot_cost, nbr_ptr, nbr, pid):  # type: ignore[no-untyped-def]
+def ssp_solve(order, arc_ptr, arc_rep, arc_val, slot_ptr, slot_cost, nbr_ptr, nbr, pid):
     """Returns (assign per customer or -1, new load per rep, potentials φ per rep, stats)."""
     n = arc_ptr.size - 1
     n_reps = slot_ptr.size - 1
@@ -268,15 +286,43 @@ def ssp_solve(order, arc_ptr, arc_rep, arc_val, slot_ptr, slot_cost, nbr_ptr, nb
                 load[r] += 1
             else:
                 pool = _move_customer(
-                    term_c, r, -1, arc_ptr, arc_rep, arc_val, pid, pool, hstart, hcap, hsize,
-                    used, top_key, top_item, n_pairs, assign,
+                    term_c,
+                    r,
+                    -1,
+                    arc_ptr,
+                    arc_rep,
+                    arc_val,
+                    pid,
+                    pool,
+                    hstart,
+                    hcap,
+                    hsize,
+                    used,
+                    top_key,
+                    top_item,
+                    n_pairs,
+                    assign,
                 )
             while True:
                 c = pred_c[r]
                 prev = pred_rep[r]
                 pool = _move_customer(
-                    c, prev, r, arc_ptr, arc_rep, arc_val, pid, pool, hstart, hcap, hsize,
-                    used, top_key, top_item, n_pairs, assign,
+                    c,
+                    prev,
+                    r,
+                    arc_ptr,
+                    arc_rep,
+                    arc_val,
+                    pid,
+                    pool,
+                    hstart,
+                    hcap,
+                    hsize,
+                    used,
+                    top_key,
+                    top_item,
+                    n_pairs,
+                    assign,
                 )
                 if prev < 0:
                     break
@@ -291,7 +337,7 @@ def ssp_solve(order, arc_ptr, arc_rep, arc_val, slot_ptr, slot_cost, nbr_ptr, nb
 
 
 @njit(cache=True)
-def certify(assign, arc_ptr, arc_rep, arc_val, slot_ptr, slot_cost, load, phi):  # type: ignore[no-untyped-def]
+def certify(assign, arc_ptr, arc_rep, arc_val, slot_ptr, slot_cost, load, phi):
     """(primal, dual) in integer units; equal iff the allocation is optimal.
 
     Dual: Σ_c max(0, max_r v(c,r) − π_r) + Σ_r Σ_k max(0, π_r − cost_k), with π = −φ.
