@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import resource
 import shlex
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import synthetic  # benchmarks/ is sys.path[0] when this file is run as a script
 from fenpei.engine import build_problem, solve
+from run import engine_version, machine
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -92,9 +92,8 @@ def measure(cmd: list[str]) -> dict[str, object]:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        peak_mb = (
-            after / 1024 if after > before else float("nan")
-        )  # nan: an earlier child was bigger
+        # nan: an earlier child was bigger, so ru_maxrss says nothing about this one
+        peak_mb = after / 1024 if after > before else float("nan")
         err = proc.stderr
         how = "getrusage(RUSAGE_CHILDREN)"
     return {
@@ -129,17 +128,10 @@ def main() -> None:
 
     print("## Fenpei end to end: `fenpei assign` on a CSV pair\n")
     print(f"Command: `{' '.join(['uv run python', *map(shlex.quote, sys.argv)])}`  ")
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "unknown CPU",
-    )
+    print(f"Machine: {machine()}  ")
+    print(f"Code: {engine_version(whole_tree=True)}  ")
     print(
-        f"Machine: {len(os.sched_getaffinity(0))} CPUs (nproc), {cpu}; "
-        f"Python {platform.python_version()}  "
+        f"Load average at start (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}  "
     )
     size_mb = customers.stat().st_size / 1024**2
     print(
@@ -153,15 +145,15 @@ def main() -> None:
             "run",
             "fenpei",
             "assign",
-            (rel(customers)),
+            rel(customers),
             "--reps",
-            (rel(reps)),
+            rel(reps),
             "--policy",
-            (rel(policy)),
+            rel(policy),
             "--as-of",
             synthetic.AS_OF.isoformat(),
             "-o",
-            (rel(out)),
+            rel(out),
             "-q",
         ]
         best: dict[str, object] | None = None

@@ -205,8 +205,8 @@ def machine() -> str:
     )
 
 
-def engine_version() -> str:
-    """The commit the engine comes from, and whether the working tree changes it."""
+def engine_version(*, whole_tree: bool = False) -> str:
+    """The commit the code comes from, and whether the working tree changes it."""
     root = Path(__file__).resolve().parent.parent
     try:
         head = subprocess.run(
@@ -217,7 +217,7 @@ def engine_version() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "src/fenpei/engine"],
+            ["git", "status", "--porcelain", "src/fenpei" if whole_tree else "src/fenpei/engine"],
             cwd=root,
             capture_output=True,
             text=True,
@@ -225,7 +225,8 @@ def engine_version() -> str:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
-    return f"git {head}" + (" + uncommitted changes in src/fenpei/engine" if dirty else "")
+    where = "src/fenpei" if whole_tree else "src/fenpei/engine"
+    return f"git {head}" + (f" + uncommitted changes in {where}" if dirty else "")
 
 
 def _t(x: float | None) -> str:

@@ -144,6 +144,12 @@ def _unassigned_text(r: Reason, lang: str) -> str:
             if zh
             else "eligible reps have room, but the balance cost exceeds this customer's value (M below λ)"
         )
+    if r["reps"] == 1:
+        return (
+            "唯一可分配的销售容量已被优先级更高的客户占满"
+            if zh
+            else "the only eligible rep was filled by higher-value customers"
+        )
     return (
         f"{r['reps']} 名可分配的销售容量已被优先级更高的客户占满"
         if zh
