@@ -58,8 +58,17 @@ _PART_NAMES = {
 
 
 def _parts_text(reason: Reason, names: tuple[str, ...], lang: str) -> str:
-    shown = [f"{_PART_NAMES[lang][k]} {reason[k]:+g}" for k in names if reason.get(k)]
+    labels = _PART_NAMES[lang]
+    shown = [f"{labels[k]} {reason[k]:+g}" for k in names if reason.get(k)]
     return ", ".join(shown) if lang == "en" else "，".join(shown)
+
+
+def _fit_head(reason: Reason, lang: str) -> str:
+    """The fit text without the score: shared by every customer with the same fit parts."""
+    parts = _parts_text(reason, FIT_PARTS, lang)
+    if lang == "zh":
+        return f"匹配度 {reason['total']:g}（1{'，' + parts if parts else ''}），得分 "
+    return f"fit {reason['total']:g} (1{', ' + parts if parts else ''}), score "
 
 
 def _eligible_text(r: Reason, lang: str) -> str:
@@ -176,12 +185,7 @@ def reason_text(reason: Reason, lang: str = "zh") -> str:
             else f"{head}: {_parts_text(reason, PARTS, lang)}"
         )
     if kind == "fit":
-        parts = _parts_text(reason, FIT_PARTS, lang)
-        if zh:
-            return f"匹配度 {reason['total']:g}（1{'，' + parts if parts else ''}），得分 {reason['score']:g}"
-        return (
-            f"fit {reason['total']:g} (1{', ' + parts if parts else ''}), score {reason['score']:g}"
-        )
+        return f"{_fit_head(reason, lang)}{reason['score']:g}"
     if kind == "balance":
         if zh:
             return f"分配后负载 {reason['load']}/{reason['capacity']}，均衡代价 {reason['cost']:g}"
@@ -268,58 +272,76 @@ def explain_assignments(
         ),
     )
     whys = ("only_candidate", "lower_score", "at_capacity", "tie", "balance")
-    tiers = problem.tier[idx]
-    texts: dict[tuple[Any, ...], str] = {}
-
-    def cached(key: tuple[Any, ...], reason: Reason) -> str:
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = reason_text(reason, lang)
-        return text
-
+    # plain Python lists: one numpy scalar access per value would cost more than the rest
+    rep_l, why_l, alt_l = rep.tolist(), why.tolist(), alt.tolist()
+    prio_l, tier_l = priority.tolist(), problem.tier[idx].tolist()
+    pri_l, fit_l = pri.tolist(), fit_r.tolist()
+    fit_total_l, score_l = allocation.fit[idx].tolist(), own_score.tolist()
+    alt_score_l, alt_load_l, alt_cap_l = alt_score.tolist(), alt_load.tolist(), alt_cap.tolist()
+    via_key = np.column_stack(
+        [problem.customers.locked[idx], problem.rule[idx], problem.area[idx], rep]
+    ).tolist()  # what decides the eligibility reason: lock, rule, area and rep
+    vias: dict[tuple[int, ...], Reason] = {}
+    balances: dict[int, Reason] = {}
+    heads: dict[tuple[Any, ...], str] = {}
     out: list[list[Reason]] = []
     for j, i in enumerate(idx.tolist()):
-        r = int(rep[j])
-        via, detail = eligibility_via(problem, i, r)
-        eligible: Reason = {"kind": "eligible", "via": via, "detail": detail}
-        eligible["text"] = cached(("e", via, detail), eligible)
-        pp = pri[j].tolist()
+        r = rep_l[j]
+        vk = tuple(via_key[j])
+        eligible = vias.get(vk)
+        if eligible is None:
+            via, detail = eligibility_via(problem, i, r)
+            eligible = vias[vk] = {"kind": "eligible", "via": via, "detail": detail}
+            eligible["text"] = reason_text(eligible, lang)
+        pp = pri_l[j]
         prio: Reason = {
             "kind": "priority",
-            "total": float(priority[j]),
-            "tier": TIERS[int(tiers[j])],
+            "total": prio_l[j],
+            "tier": TIERS[tier_l[j]],
             "value": pp[0],
             "intent": pp[1],
             "newness": pp[2],
             "history": pp[3],
         }
         prio["text"] = reason_text(prio, lang)
-        fp = fit_r[j].tolist()
-        fitr: Reason = {"kind": "fit", "total": float(allocation.fit[i])}
-        fitr.update(zip(FIT_PARTS, fp, strict=True))
-        fitr["score"] = float(own_score[j])
-        fitr["text"] = reason_text(fitr, lang)
-        cost = round(float(own_cost[j]), 4)
-        bal: Reason = {
-            "kind": "balance",
-            "load": int(load[r]),
-            "capacity": int(cap[r]),
-            "cost": cost,
+        fp = fit_l[j]
+        score = score_l[j]
+        fitr: Reason = {
+            "kind": "fit",
+            "total": fit_total_l[j],
+            "industry": fp[0],
+            "product": fp[1],
+            "level": fp[2],
+            "incumbent": fp[3],
+            "region": fp[4],
+            "score": score,
         }
-        bal["text"] = cached(("b", r), bal)
-        w = int(why[j])
+        head_key = (fit_total_l[j], *fp)
+        head = heads.get(head_key)
+        if head is None:
+            head = heads[head_key] = _fit_head(fitr, lang)
+        fitr["text"] = f"{head}{score:g}"
+        bal = balances.get(r)
+        if bal is None:
+            bal = balances[r] = {
+                "kind": "balance",
+                "load": int(load[r]),
+                "capacity": int(cap[r]),
+                "cost": round(lam * (int(load[r]) - 1) / max(int(cap[r]), 1), 4),
+            }
+            bal["text"] = reason_text(bal, lang)
+        w = why_l[j]
         runner: Reason = {"kind": "runner_up", "why": whys[w]}
         if w:
-            a = int(alt[j])
-            runner.update(
-                rep_key=problem.reps[a].key,
-                rep=problem.reps[a].name,
-                score=float(alt_score[j]),
-                load=int(alt_load[j]),
-                capacity=int(alt_cap[j]),
-            )
+            other = problem.reps[alt_l[j]]
+            runner["rep_key"] = other.key
+            runner["rep"] = other.name
+            runner["score"] = alt_score_l[j]
+            runner["load"] = alt_load_l[j]
+            runner["capacity"] = alt_cap_l[j]
         runner["text"] = reason_text(runner, lang)
-        out.append([eligible, prio, fitr, bal, runner])
+        # shared reasons are copied so that a caller editing one list cannot change another
+        out.append([dict(eligible), prio, fitr, dict(bal), runner])
     return out
 
 
