@@ -130,6 +130,12 @@ def test_partial_file_keeps_other_defaults() -> None:
 
 BAD = [
     pytest.param("[priority]\nvalue = -1", "priority.value", id="negative weight"),
+    pytest.param(
+        "[allocation]\ncoverage_weight = 1e9",
+        "allocation.coverage_weight",
+        id="coverage weight beyond the solver's integer range",
+    ),
+    pytest.param("[fit]\nindustry = 1000", "fit.industry", id="fit bonus too large"),
     pytest.param("[fit]\nincumbent = -0.5", "fit.incumbent", id="negative fit bonus"),
     pytest.param(
         "[allocation]\nbalance_weight = -3",

@@ -121,14 +121,28 @@ def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _number(
-    table: dict[str, Any], key: str, default: float, where: str, *, low: float = 0.0
+    table: dict[str, Any],
+    key: str,
+    default: float,
+    where: str,
+    *,
+    low: float = 0.0,
+    high: float = math.inf,
 ) -> float:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise PolicyError(f"{where}.{key} must be a number, got {value!r}")
     if value < low:
         raise PolicyError(f"{where}.{key} must be ≥ {low:g}, got {value!r}")
+    if value > high:
+        raise PolicyError(f"{where}.{key} must be ≤ {high:g}, got {value!r}")
     return float(value)
+
+
+# The solver works in integers (10⁻⁶ of a point) with 64-bit costs; these bounds keep every
+# cost, times the number of nodes, far from overflow at millions of customers.
+MAX_WEIGHT = 100_000.0
+MAX_FIT_BONUS = 100.0
 
 
 def _strings(table: dict[str, Any], key: str, where: str) -> frozenset[str]:
@@ -241,7 +255,10 @@ def policy_from_dict(doc: dict[str, Any]) -> Policy:
     fit_raw = _section(doc, "fit")
     _unknown_keys(fit_raw, {"industry", "product", "level", "incumbent", "region"}, "fit")
     fit = FitBonuses(
-        **{k: _number(fit_raw, k, getattr(d.fit, k), "fit") for k in FitBonuses.__slots__}
+        **{
+            k: _number(fit_raw, k, getattr(d.fit, k), "fit", high=MAX_FIT_BONUS)
+            for k in FitBonuses.__slots__
+        }
     )
     alloc = _section(doc, "allocation")
     _unknown_keys(
@@ -265,8 +282,12 @@ def policy_from_dict(doc: dict[str, Any]) -> Policy:
         priority_scales=scales,
         tiers=tiers,
         fit=fit,
-        coverage_weight=_number(alloc, "coverage_weight", d.coverage_weight, "allocation"),
-        balance_weight=_number(alloc, "balance_weight", d.balance_weight, "allocation"),
+        coverage_weight=_number(
+            alloc, "coverage_weight", d.coverage_weight, "allocation", high=MAX_WEIGHT
+        ),
+        balance_weight=_number(
+            alloc, "balance_weight", d.balance_weight, "allocation", high=MAX_WEIGHT
+        ),
         default_capacity=capacity,
         territory=territory,
         rules=tuple(_rule_from_toml(r, i) for i, r in enumerate(rules_raw)),
