@@ -196,7 +196,11 @@ def cmd_assign(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _assign(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from fenpei.engine import allocate  # noqa: PLC0415 (keep `fenpei --help` fast)
-    from fenpei.engine.duplicates import find_duplicates  # noqa: PLC0415
+    from fenpei.engine.duplicates import (  # noqa: PLC0415
+        duplicate_groups,
+        group_dict,
+        stand_ins,
+    )
     from fenpei.tables import InputError, read_book  # noqa: PLC0415
     from fenpei.tables.write import (  # noqa: PLC0415
         Report,
@@ -223,15 +227,22 @@ def _assign(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     except InputError as exc:
         raise UserError(str(exc)) from None
     bar("read", 1.0)
-    problem, allocation = allocate(book.customers, book.reps, policy, as_of=as_of, progress=bar)
+    # Rows of one real customer are allocated as one (one owner, counted once against
+    # capacity), so duplicates are found before the engine runs.
     bar("duplicates", 0.0)
-    duplicates = find_duplicates(
-        book.customers.keys,
-        book.customers.names,
+    rep_names = {r.key: r.name for r in book.reps}
+    customers = book.customers
+    groups = duplicate_groups(
+        customers.keys,
+        customers.names,
         book.credit_codes,
         book.phones,
+        owners=[rep_names.get(o, o) for o in customers.owner],
         lang=args.lang,
     )
+    customers.same_as = stand_ins(len(customers), groups)
+    duplicates = [group_dict(g, customers.keys) for g in groups]
+    problem, allocation = allocate(customers, book.reps, policy, as_of=as_of, progress=bar)
     report = Report.build(
         book, problem, allocation, policy, duplicates, lang=args.lang, progress=bar
     )

@@ -115,12 +115,26 @@ def test_example_values_reach_the_output(result: dict[str, Any]) -> None:
 def test_every_assignment_is_eligible_and_capacity_holds(
     result: dict[str, Any], reps: dict[str, Any]
 ) -> None:
-    counts = Counter(a["rep_key"] for a in result["assignments"])
+    # rows after the first of a duplicate group are the same real customer: they follow
+    # the first row's rep and are not counted again against capacity
+    followers = {
+        key: group["customer_keys"][0]
+        for group in result["duplicates"]
+        for key in group["customer_keys"][1:]
+    }
+    by_key = {a["customer_key"]: a for a in result["assignments"]}
+    counts = Counter(
+        a["rep_key"] for a in result["assignments"] if a["customer_key"] not in followers
+    )
     for a in result["assignments"]:
         rep = reps[a["rep_key"]]
         assert rep.active, a
-        assert a["region"] in rep.regions or NATIONWIDE in rep.regions, a
         assert (a["rep"], a["team"]) == (rep.name, rep.team)
+        if a["customer_key"] in followers:
+            assert a["rep_key"] == by_key[followers[a["customer_key"]]]["rep_key"]
+            assert a["reasons"][0]["kind"] == "duplicate"
+        else:
+            assert a["region"] in rep.regions or NATIONWIDE in rep.regions, a
     loads = {r["rep_key"]: r for r in result["summary"]["reps"]}
     assert set(loads) == set(reps)
     for key, load in loads.items():
@@ -271,8 +285,14 @@ def test_dump_scores(result: dict[str, Any], reps: dict[str, Any], tmp_path: Pat
             assert rep.active and rep.existing_load < (rep.capacity or 200)
             assert region[customer] in rep.regions or NATIONWIDE in rep.regions
     # … and the eligible pairs are all there: every active rep with room, in the territory.
+    # A duplicate row after the first of its group has none of its own: it is allocated
+    # through the first row.
+    followers = {key for group in result["duplicates"] for key in group["customer_keys"][1:]}
+    assert followers and not followers & {c for c, _, _ in rows}
     expected = 0
     for i, key in enumerate(book.customers.keys):
+        if key in followers:
+            continue
         if key in locked:
             expected += 1
             continue
@@ -282,7 +302,11 @@ def test_dump_scores(result: dict[str, Any], reps: dict[str, Any], tmp_path: Pat
             expected += rep.active and room and covers and bool(book.customers.region_name(i))
     assert len(rows) == expected
     assert f"({expected:,} eligible pairs)" in stderr
-    chosen = {(a["customer_key"], a["rep_key"]): a["score"] for a in result["assignments"]}
+    chosen = {
+        (a["customer_key"], a["rep_key"]): a["score"]
+        for a in result["assignments"]
+        if a["customer_key"] not in followers
+    }
     dumped = {(c, r): float(s) for c, r, s in rows}
     for pair, score in chosen.items():
         assert dumped[pair] == pytest.approx(score, abs=1e-9)

@@ -7,11 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fenpei.engine.duplicates import (
+    duplicate_groups,
     find_duplicates,
     normalise_name,
     normalise_names,
     phone_key,
     phone_keys,
+    similar_names,
+    stand_ins,
 )
 
 
@@ -65,14 +68,21 @@ def test_phone_key(phone: str, key: str) -> None:
 
 def test_groups_by_each_signal_in_input_order() -> None:
     keys = ["C1", "C2", "C3", "C4", "C5", "C6"]
-    names = ["华通科技有限公司", "别的公司", "华通科技股份有限公司", "另一家", "第五家", "第六家"]
+    names = [
+        "华通科技有限公司",
+        "别的公司",
+        "华通科技股份有限公司",
+        "另一家",
+        "恒达物流",
+        "恒达物流上海分公司",
+    ]
     codes = ["", "91310000MA1FL0001X", "", "91310000ma1fl0001x ", "", ""]
     phones = ["", "", "", "", "+86 138 0013 8000", "13800138000"]
     groups = find_duplicates(keys, names, codes, phones)
     assert groups == [
         {"customer_keys": ["C1", "C3"], "reason": "公司名称相同（规范化后：华通科技）"},
         {"customer_keys": ["C2", "C4"], "reason": "统一社会信用代码相同：91310000MA1FL0001X"},
-        {"customer_keys": ["C5", "C6"], "reason": "联系电话相同：13800138000"},
+        {"customer_keys": ["C5", "C6"], "reason": "联系电话相同且名称相近：13800138000"},
     ]
     english = find_duplicates(keys, names, codes, phones, lang="en")
     assert english[0]["reason"] == "same company name (normalised: 华通科技)"
@@ -126,3 +136,55 @@ def test_groups_partition_equal_names(names: list[str]) -> None:
         assert len({normal[m] for m in members}) == 1
     grouped = sum(len(g["customer_keys"]) for g in groups)
     assert grouped == sum(c for c in (normal.count(v) for v in set(normal)) if c > 1)
+
+
+def test_a_shared_phone_alone_does_not_make_two_companies_one() -> None:
+    # a switchboard or an agent's number shared by unrelated companies
+    groups = find_duplicates(["A", "B"], ["第五家", "第六家"], ["", ""], ["021-5555 0000"] * 2)
+    assert groups == []
+
+
+def test_rows_linked_through_a_chain_are_one_group() -> None:
+    # A~B by credit code, B~C by name: one real customer, one group, both reasons
+    groups = duplicate_groups(
+        ["A", "B", "C"],
+        ["甲科技", "乙贸易有限公司", "乙贸易"],
+        ["91310000MA1FL0001X", "91310000MA1FL0001X", ""],
+    )
+    assert [g.members for g in groups] == [(0, 1, 2)]
+    assert "统一社会信用代码相同" in groups[0].reason
+    assert "公司名称相同" in groups[0].reason
+
+
+@pytest.mark.parametrize(
+    ("owners", "conflict"),
+    [
+        pytest.param(["S1", "S2"], "撞单：现负责人不同（S1、S2）", id="two owners: conflict"),
+        pytest.param(["S1", ""], "", id="one owner: no conflict"),
+        pytest.param(["S1", "S1"], "", id="same owner: no conflict"),
+    ],
+)
+def test_conflict_when_rows_name_different_owners(owners: list[str], conflict: str) -> None:
+    groups = duplicate_groups(["A", "B"], ["华通科技", "华通科技有限公司"], owners=owners)
+    assert groups[0].conflict == conflict
+    dicts = find_duplicates(["A", "B"], ["华通科技", "华通科技有限公司"], owners=owners)
+    assert dicts[0].get("conflict", "") == conflict
+
+
+def test_stand_ins_point_followers_at_the_first_row() -> None:
+    groups = duplicate_groups(["A", "B", "C", "D"], ["甲公司", "乙", "甲有限公司", "甲"])
+    assert stand_ins(4, groups).tolist() == [-1, -1, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "similar"),
+    [
+        ("华通科技", "上海华通科技发展", True),
+        ("华通科技", "华通科技", True),
+        ("恒达物流", "恒达物流上海分公司", True),
+        ("第五家", "第六家", False),
+        ("华通", "", False),
+    ],
+)
+def test_similar_names(a: str, b: str, similar: bool) -> None:
+    assert similar_names(a, b) is similar

@@ -5,11 +5,13 @@ Three signals, each on its own:
 - the same 统一社会信用代码 (credit code);
 - the same company name once normalised: full-width → half-width, case, spaces and
   punctuation ignored, legal-form suffixes dropped (有限公司, 股份有限公司, 集团, Co., Ltd. …);
-- the same phone number (digits only; a leading +86 / 0086 ignored).
+- the same phone number (digits only; a leading +86 / 0086 ignored) between rows whose
+  names are similar (a shared switchboard alone does not make two companies one).
 
-`find_duplicates` returns one group per shared value, in a deterministic order (by the
-position of each group's first record); a group found by several signals is reported
-once with all of them named. Pure function: no I/O, no Django.
+Rows linked by any chain of these signals are one real customer: `duplicate_groups`
+returns those groups in a deterministic order (by first row), each with every signal named
+and a conflict note when the rows name different current owners (撞单). The allocation
+treats a group as one customer (`stand_ins`). Pure functions: no I/O, no Django.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 # Legal-form suffixes removed from the end of a name (one of them, longest first).
 CJK_SUFFIXES = tuple(
@@ -144,14 +150,18 @@ _REASONS = {
     "zh": {
         "credit_code": "统一社会信用代码相同：{}",
         "name": "公司名称相同（规范化后：{}）",
-        "phone": "联系电话相同：{}",
+        "phone": "联系电话相同且名称相近：{}",
         "join": "；",
+        "conflict": "撞单：现负责人不同（{}）",
+        "list": "、",
     },
     "en": {
         "credit_code": "same credit code: {}",
         "name": "same company name (normalised: {})",
-        "phone": "same phone number: {}",
+        "phone": "same phone number and similar names: {}",
         "join": "; ",
+        "conflict": "conflict: different current owners ({})",
+        "list": ", ",
     },
 }
 
@@ -171,36 +181,152 @@ def _groups(values: Sequence[str]) -> dict[str, list[int]]:
     return positions
 
 
+def similar_names(a: str, b: str) -> bool:
+    """Normalised names that plausibly name one company: one contains the other, or they
+    share at least half of their character pairs (华通科技 / 上海华通科技发展)."""
+    if not a or not b:
+        return False
+    if a == b or (min(len(a), len(b)) >= 2 and (a in b or b in a)):
+        return True
+    pairs_a = {a[i : i + 2] for i in range(len(a) - 1)}
+    pairs_b = {b[i : i + 2] for i in range(len(b) - 1)}
+    if not pairs_a or not pairs_b:
+        return False
+    return len(pairs_a & pairs_b) / len(pairs_a | pairs_b) >= 0.5
+
+
+#: A phone shared by more rows than this (a switchboard) is compared with its first rows only.
+_PHONE_PAIRS_LIMIT = 64
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Rows that are one real customer: allocated as one, counted once against capacity."""
+
+    members: tuple[int, ...]  # row positions, ascending; the first one stands for the group
+    reason: str
+    conflict: str = ""  # set when the rows name different current owners (撞单)
+
+
+class _Components:
+    """Union-find over row positions; the smallest position is each component's root."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while x != root:  # path compression
+            self.parent[x], x = root, self.parent.get(x, x)
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            low, high = min(ra, rb), max(ra, rb)
+            self.parent[high] = low
+            self.parent.setdefault(low, low)
+
+
+def duplicate_groups(
+    keys: Sequence[str],
+    names: Sequence[str],
+    credit_codes: Sequence[str] | None = None,
+    phones: Sequence[str] | None = None,
+    owners: Sequence[str] | None = None,
+    *,
+    lang: str = "zh",
+) -> list[DuplicateGroup]:
+    """Groups of rows linked by a shared credit code, a shared normalised name, or a shared
+    phone number between similar names; rows linked through any chain form one group."""
+    n = len(keys)
+    if len(names) != n:
+        raise ValueError("keys and names differ in length")
+    for label, column in (("credit_code", credit_codes), ("phone", phones), ("owner", owners)):
+        if column is not None and len(column) != n:
+            raise ValueError(f"{label} column differs in length from keys")
+    words = _REASONS[lang]
+    normal = normalise_names(names)
+    components = _Components()
+    found: list[tuple[int, str]] = []  # (a member, reason) per shared value
+    if credit_codes is not None:
+        codes = [c.strip().upper() if c else "" for c in credit_codes]
+        for value, positions in _groups(codes).items():
+            for p in positions[1:]:
+                components.union(positions[0], p)
+            found.append((positions[0], words["credit_code"].format(value)))
+    for value, positions in _groups(normal).items():
+        for p in positions[1:]:
+            components.union(positions[0], p)
+        found.append((positions[0], words["name"].format(value)))
+    if phones is not None:
+        digits = [d if len(d) >= _MIN_PHONE_DIGITS else "" for d in phone_keys(phones)]
+        for value, positions in _groups(digits).items():
+            linked = False
+            head = positions[:_PHONE_PAIRS_LIMIT]
+            for i, a in enumerate(head):
+                for b in positions[i + 1 :] if i == 0 else head[i + 1 :]:
+                    if similar_names(normal[a], normal[b]):
+                        components.union(a, b)
+                        linked = True
+            if linked:
+                found.append((positions[0], words["phone"].format(value)))
+    members: dict[int, list[int]] = {}
+    for position in sorted(components.parent):
+        members.setdefault(components.find(position), []).append(position)
+    reasons: dict[int, list[str]] = {}
+    for position, reason in found:
+        root = components.find(position)
+        if root in members and reason not in reasons.setdefault(root, []):
+            reasons[root].append(reason)
+    groups = []
+    for root in sorted(members):
+        rows = members[root]
+        if len(rows) < 2:
+            continue
+        conflict = ""
+        if owners is not None:
+            distinct = sorted({owners[p] for p in rows if owners[p]})
+            if len(distinct) > 1:
+                conflict = words["conflict"].format(words["list"].join(distinct))
+        groups.append(
+            DuplicateGroup(tuple(rows), words["join"].join(reasons.get(root, [])), conflict)
+        )
+    return groups
+
+
 def find_duplicates(
     keys: Sequence[str],
     names: Sequence[str],
     credit_codes: Sequence[str] | None = None,
     phones: Sequence[str] | None = None,
+    owners: Sequence[str] | None = None,
     *,
     lang: str = "zh",
 ) -> list[dict[str, Any]]:
-    """Groups of records sharing a credit code, a normalised name or a phone number.
-
-    Each group is ``{"customer_keys": [...], "reason": "..."}`` with keys in input order.
-    """
-    n = len(keys)
-    if len(names) != n:
-        raise ValueError("keys and names differ in length")
-    words = _REASONS[lang]
-    found: dict[tuple[int, ...], list[str]] = {}
-    signals: list[tuple[str, Sequence[str]]] = []
-    if credit_codes is not None:
-        signals.append(("credit_code", [c.strip().upper() if c else "" for c in credit_codes]))
-    signals.append(("name", normalise_names(names)))
-    if phones is not None:
-        digits = phone_keys(phones)
-        signals.append(("phone", [d if len(d) >= _MIN_PHONE_DIGITS else "" for d in digits]))
-    for signal, values in signals:
-        if len(values) != n:
-            raise ValueError(f"{signal} column differs in length from keys")
-        for value, positions in _groups(values).items():
-            found.setdefault(tuple(positions), []).append(words[signal].format(value))
+    """The groups as JSON-able dicts: ``{"customer_keys": [...], "reason": "..."}`` plus
+    ``"conflict"`` when the rows name different current owners."""
     return [
-        {"customer_keys": [keys[p] for p in members], "reason": words["join"].join(reasons)}
-        for members, reasons in sorted(found.items())
+        group_dict(group, keys)
+        for group in duplicate_groups(keys, names, credit_codes, phones, owners, lang=lang)
     ]
+
+
+def group_dict(group: DuplicateGroup, keys: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "customer_keys": [keys[p] for p in group.members],
+        "reason": group.reason,
+    }
+    if group.conflict:
+        out["conflict"] = group.conflict
+    return out
+
+
+def stand_ins(n: int, groups: Sequence[DuplicateGroup]) -> npt.NDArray[np.int32]:
+    """For each row, the row that stands for its group in the allocation (-1: itself)."""
+    same_as = np.full(n, -1, dtype=np.int32)
+    for group in groups:
+        same_as[list(group.members[1:])] = group.members[0]
+    return same_as

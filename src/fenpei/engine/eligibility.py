@@ -305,7 +305,8 @@ def _build_classes(problem: Problem) -> None:
     # Mixed-radix class key; locked, region and rule are the most significant digits so
     # that classes sharing a candidate list come out contiguous from np.unique.
     digits = [
-        (c.locked.astype(np.int64), 2),
+        # locked customers and duplicate followers get no candidate list of their own
+        (np.where(c.followers, 2, c.locked.astype(np.int64)), 3),
         (problem.area.astype(np.int64) + 1, len(problem.areas) + 1),
         (problem.rule.astype(np.int64) + 1, n_rules + 1),
         (c.industry.astype(np.int64) + 1, len(c.industries) + 1),
@@ -325,12 +326,12 @@ def _build_classes(problem: Problem) -> None:
     cover = np.zeros(n_classes, dtype=np.int32)
     group_key = keys // (
         (len(c.industries) + 1) * max(len(c.product_sets), 1) * 3
-    )  # (locked, area, rule)
+    )  # (locked or follower, area, rule)
     bounds = np.flatnonzero(np.diff(group_key)) + 1
     for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, n_classes], strict=True):
         rep_cust = first[lo]  # any customer of the group stands for it
-        if c.locked[rep_cust]:
-            continue  # a locked customer may only stay with its owner
+        if c.locked[rep_cust] or c.same_as[rep_cust] >= 0:
+            continue  # locked: only its owner; a follower goes wherever its stand-in goes
         allowed = _allowed_reps(problem, int(rep_cust))
         cover[lo:hi] = int(allowed.sum())
         cand = np.flatnonzero(allowed & usable).astype(np.int32)
@@ -382,7 +383,7 @@ def _allowed_reps(problem: Problem, i: int) -> npt.NDArray[np.bool_]:
 def _build_incumbents(problem: Problem) -> None:
     c = problem.customers
     n_reps = len(problem.reps)
-    has = np.flatnonzero(problem.owner >= 0)
+    has = np.flatnonzero((problem.owner >= 0) & ~c.followers)
     if has.size == 0:
         return
     owner = problem.owner[has]

@@ -121,6 +121,9 @@ def _unassigned_text(r: Reason, lang: str) -> str:
     zh = lang == "zh"
     code = r["code"]
     region = r.get("region") or ("未知地区" if zh else "an unknown region")
+    if code == "duplicate":
+        inner = r["reason"]["text"]
+        return f"与 {r['of']} 是同一客户：{inner}" if zh else f"same customer as {r['of']}: {inner}"
     if code == "locked_owner_unavailable":
         return (
             "客户已锁定，但现负责人不在岗或已满额"
@@ -173,6 +176,9 @@ def reason_text(reason: Reason, lang: str = "zh") -> str:
     kind = reason.get("kind")
     if kind == "eligible":
         return _eligible_text(reason, lang)
+    if kind == "duplicate":
+        of = reason["of"]
+        return f"与 {of} 是同一客户，随其分配" if zh else f"same customer as {of}: allocated with it"
     if kind == "priority":
         head = (
             f"优先级 {reason['total']:g}（{reason['tier']} 类）"
@@ -238,7 +244,18 @@ def explain_assignments(
 ) -> list[list[Reason]]:
     """Reasons for many assigned customers at once; the numbers are computed as arrays and
     texts that repeat (eligibility, fit, balance) are rendered once per distinct value."""
-    idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+    asked = np.asarray(indices, dtype=np.int64).reshape(-1)
+    same_as = problem.customers.same_as[asked]
+    if (same_as >= 0).any():  # duplicates: explained by the row that stands for them
+        stand = np.where(same_as >= 0, same_as, asked)
+        reasons = explain_assignments(problem, allocation, stand, lang)
+        keys = problem.customers.keys
+        for j in np.flatnonzero(same_as >= 0).tolist():
+            note: Reason = {"kind": "duplicate", "of": keys[int(same_as[j])]}
+            note["text"] = reason_text(note, lang)
+            reasons[j] = [note, *(dict(r) for r in reasons[j])]
+        return reasons
+    idx = asked
     rep = allocation.rep[idx].astype(np.int64)
     if (rep < 0).any():
         raise ValueError(f"customer {int(idx[rep < 0][0])} is not assigned")
@@ -359,11 +376,16 @@ def explain_unassigned(
     if int(allocation.rep[i]) >= 0:
         raise ValueError(f"customer {i} is assigned")
     c = problem.customers
+    stand = int(c.same_as[i])
+    if stand >= 0:
+        inner = explain_unassigned(problem, allocation, stand, lang)
+        reason: Reason = {"code": "duplicate", "of": c.keys[stand], "reason": inner}
+        reason["text"] = reason_text(reason, lang)
+        return reason
     region = area_name(problem, i)
     k = int(problem.klass[i])
     n_candidates = int(problem.class_ptr[k + 1] - problem.class_ptr[k])
     cover = int(problem.class_cover[k])
-    reason: Reason
     if c.locked[i]:
         reason = {"code": "locked_owner_unavailable"}
     elif n_candidates > 0 and _any_room(problem, allocation, i):

@@ -115,6 +115,19 @@ class CustomerTable:
     is_new: npt.NDArray[np.int8]  # 1 new, 0 existing, -1 unknown
     owner: list[str]  # rep key or ""
     locked: BoolArray
+    #: the row that stands for this one in the allocation when both are one real customer
+    #: (duplicates: one owner, counted once against capacity); -1 for a row that stands alone
+    same_as: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+
+    def __post_init__(self) -> None:
+        if self.same_as.size != len(self.keys):
+            self.same_as = np.full(len(self.keys), -1, dtype=np.int32)
+
+    @property
+    def followers(self) -> BoolArray:
+        """Rows allocated through another row of the same real customer."""
+        followers: BoolArray = self.same_as >= 0
+        return followers
 
     def __len__(self) -> int:
         return len(self.keys)

@@ -57,7 +57,8 @@ def balance_cost(balance_weight: float, existing: int, added: int, capacity: int
 
 
 def objective_of(problem: Problem, rep_of: IntArray, score: npt.NDArray[np.float64]) -> float:
-    assigned = rep_of >= 0
+    """The published objective; a duplicate follower is part of its stand-in, not counted."""
+    assigned = (rep_of >= 0) & ~problem.customers.followers
     m = problem.policy.coverage_weight
     value = float(np.sum(score[assigned])) + m * int(assigned.sum())
     added = np.bincount(rep_of[assigned], minlength=len(problem.reps))
@@ -302,7 +303,14 @@ def solve(problem: Problem, progress: Progress | None = None, method: str = "flo
     n_reps = len(problem.reps)
     fit = _chosen_fit(problem, rep_of)
     score = np.round(problem.priority * fit, 4)
-    added = np.bincount(rep_of[rep_of >= 0], minlength=n_reps)
+    # duplicate rows follow the row that stands for their real customer
+    same_as = problem.customers.same_as
+    followers = np.flatnonzero(same_as >= 0)
+    stand = same_as[followers]
+    rep_of[followers] = rep_of[stand]
+    fit[followers], score[followers] = fit[stand], score[stand]
+    counted = rep_of[(rep_of >= 0) & (same_as < 0)]
+    added = np.bincount(counted, minlength=n_reps)
     loads = [
         RepLoad(
             rep=r,
