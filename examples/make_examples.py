@@ -1,12 +1,21 @@
-"""Generate the example customer book: examples/book.xlsx and the same data as a CSV pair.
+"""Generate the example customer books.
 
     uv run python examples/make_examples.py
 
-Deterministic (fixed seed): running it again reproduces the same files. About 300
-customers in 13 provinces and 15 reps in four teams (华东, 华南, 华北 and a 大客户部 whose
-one rep covers 全国 but is already full), with a few things worth seeing in the report:
-two customers in 新疆 that nobody can take, an inactive rep whose customers move on, a
-locked customer, duplicate records, and one bad cell.
+Deterministic (fixed seed): running it again reproduces the same files.
+
+- book.xlsx, customers.csv + reps.csv: a tidy book. About 300 customers in 13 provinces
+  and 15 reps in four teams (华东, 华南, 华北 and a 大客户部 whose one rep covers 全国 but
+  is already full), with a few things worth seeing in the report: two customers in 新疆
+  that nobody can take, an inactive rep whose customers move on, a locked customer,
+  duplicate records, and one bad cell.
+- messy.xlsx and messy_gbk.csv: a book as people really send it — a merged title row and
+  notes above the header, blank rows, a merged region cell, a section row, a totals row
+  and a note below the data, trailing empty columns, synonym headers with units, every
+  way of writing amounts, regions, dates, intents, levels, capacities, statuses, phones
+  and lists, and some bad cells (wrong credit-code check characters among them). The CSV
+  is GB18030, as Excel on Chinese Windows saves it. tests/tables/test_table_messy.py reads
+  both and checks every value and the exact list of errors.
 """
 
 from __future__ import annotations
@@ -361,11 +370,271 @@ def write_csvs(customers_path: Path, reps_path: Path, customers: list[dict[str, 
         writer.writerows(REPS)
 
 
+# ------------------------------------------------------------------------ messy book
+
+MESSY_TITLE = "2026年客户分配表（销售部整理，WPS 导出）"
+MESSY_NOTE = "说明：带*为必填；潜在价值单位为万元；负责人填工号或姓名"
+MESSY_HEADERS = [
+    "客户编号",
+    " 公司名称* ",
+    "所在地区",
+    "城市",
+    "行业",
+    "潜在价值（万元）",
+    "意向程度",
+    "需求产品",
+    "联系人",
+    "手机",
+    "邮箱",
+    "历史成交额(元)",
+    "成交次数",
+    "最近成交日期",
+    "新老客户",
+    "业务员",
+    "统一社会信用代码",
+    "备注",
+]
+# Region codes for credit codes, by the customer key.
+_MESSY_CODE_REGIONS = {
+    "M001": "310115",
+    "M002": "320594",
+    "M003": "440300",
+    "M004": "440106",
+    "M005": "441900",
+    "M006": "330106",
+    "M007": "340100",
+    "M008": "510100",
+    "M009": "650100",
+    "M010": "222401",
+    "M011": "110108",
+    "M015": "220200",
+    "M016": "370200",
+    "M017": "500000",
+    "M018": "320583",
+}
+DAY = date(2025, 6, 1)  # written as an Excel date cell
+
+# One row per customer; None leaves the cell empty. Excel rows start at 5 (title, note and
+# a blank row above the header on row 4). "MERGED" marks the cell a vertical merge fills.
+MESSY_ROWS: list[list[Any]] = [
+    # 5: a full address; 50 in a 万元 column; ¥ with thousands separators; an Excel date
+    ["M001", "上海张江微电子有限公司", "上海市浦东新区张江路88号", None, "制造", 50, "高",
+     "ERP、CRM", "王伟", "13800138000", "wangwei@zjwdz.cn", "¥1,200,000", 3, DAY, "老",
+     "张伟", "CODE", "老客户，重点跟进"],
+    # 6: province + city + district; a unit in the cell wins over the header's
+    ["M002", "苏州工业园区精密制造有限公司", "江苏省苏州市工业园区星湖街328号", None, "制造",
+     "50万", "意向强烈", "ERP，数据分析", "李娜", "+86 139-1234-5678", None, "1200000 元",
+     "3次", "2024/3/5", "老", "S002", "CODE", None],
+    # 7: a city alone; 亿; stars; a landline with its area code in brackets
+    ["M003", "深圳前海云科技有限公司", "深圳", None, "互联网", "1.2亿", "★★★★", "云服务;安全",
+     "刘洋", "(0755) 8888-6666", None, None, None, "2024年3月5日", "新", None, "CODE", None],
+    # 8–9: 所在地区 merged over two rows; a 城市 column; full-width digits; 4星; extension
+    ["M004", "广州天河商贸有限公司", "广东省", "广州", "零售", "３０万", "4星", "CRM/云服务",
+     "陈静", "020-12345678转8001", None, None, None, "20240305", "新", None, "CODE", None],
+    ["M005", "东莞松山湖电子有限公司", "MERGED", "东莞市", "制造", "1,200", 3, "ERP",
+     "黄敏", "0086 135 0000 1111", None, "￥80,000", "２", "2024.3.5", "老", "S003",
+     "CODE", None],
+    # 10: a blank row
+    [None] * 18,
+    # 11: province short name + city with 市; about; High; a list split by spaces
+    ["M006", "杭州西湖数字科技有限公司", "浙江", "杭州市", "互联网", "约80万", "High",
+     "ERP CRM", "周婷", "0571-88886666", "zhou.ting@xihu-digital.com", "50万", "2",
+     "2025-01-15", "老", "王磊", "CODE", None],
+    # 12: a one-character abbreviation; a range; Medium; full-width phone digits
+    ["M007", "合肥科大智能有限公司", "皖", None, "教育", "50-100万", "Medium", "数据分析",
+     "吴昊", "１３８００１３８００１", None, None, None, None, "新", None, "CODE", None],
+    # 13: an address with a district; Low; an owner nobody knows
+    ["M008", "成都天府软件有限公司", "四川省成都市高新区天府大道", None, "互联网", 200, "Low",
+     "云服务", "郑凯", "028-66668888", None, None, None, None, "新", "赵六", "CODE", None],
+    # 14: an autonomous region; a negative amount (error, row kept)
+    ["M009", "乌鲁木齐天山能源有限公司", "新疆维吾尔自治区", "乌鲁木齐市", "能源", "-20", "弱",
+     "ERP", "孙悦", "0991-4567890", None, None, None, None, "新", None, "CODE", None],
+    # 15: an autonomous prefecture in a full address; an unreadable amount (error)
+    ["M010", "延边长白山旅游有限公司", "吉林省延边朝鲜族自治州延吉市", None, "零售", "面议",
+     "一般", "CRM", "马超", "0433-2512345", None, None, None, None, "新", None, "CODE", None],
+    # 16: a section row merged across the table (reported, not a customer)
+    ["—— 以下为华北区客户 ——", *([None] * 17)],
+    # 17: a 1–5 rating; a wrong check character; a date that does not exist
+    ["M011", "北京中关村信息技术有限公司", "北京", None, "金融", 300, 5, "安全、数据分析",
+     "胡蓉", "010-82345678", "hr@zgc-it.cn", None, None, "2024-02-30", "老", "S005",
+     "BADCHECK", None],
+    # 18: English province name; 千万; a 10-digit mobile (error); a short code (error)
+    ["M012", "天津滨海物流有限公司", "Tianjin", None, "物流", "1.5千万", 2, "ERP",
+     "郭强", "1380013800", "not-an-email", None, None, None, "新", None, "91120000MA05", None],
+    # 19: no name (rejected, reported)
+    ["M013", None, "河北省石家庄市", None, "制造", 40, "高", "ERP", "何平", None, None, None,
+     None, None, "新", None, None, None],
+    # 20: nowhere on the map (error, row kept)
+    ["M014", "火星探索有限公司", "火星基地", None, "能源", 10, "中", None, None, None, None,
+     None, None, None, "新", None, None, None],
+    # 21: 吉林市 the city, not 吉林 the province
+    ["M015", "吉林市化纤有限公司", "吉林市", None, "制造", 60, "中", "ERP", "林涛", None,
+     None, None, None, None, "新", None, "CODE", None],
+    # 22: province + city without 省/市; an intent nobody can read (error)
+    ["M016", "青岛海湾化工有限公司", "山东青岛", None, "制造", 45, "看情况", "安全", "罗军",
+     "0532-83838383", None, None, None, None, "新", None, "CODE", None],
+    # 23: another abbreviation (a municipality); 未知; "-" for "nothing"
+    ["M017", "重庆两江汽车部件有限公司", "渝", None, "制造", 70, "未知", "-", "梁艳",
+     "023-67676767", None, "-", None, None, "老", None, "CODE", None],
+    # 24: a county-level city → its prefecture; lower-case credit code with spaces
+    ["M018", "昆山精工机械有限公司", "昆山市", None, "制造", "25万元", "中", "ERP", "宋杰",
+     "0512-57571234", None, None, None, None, "新", "S001", "LOWER", None],
+    # 25: a totals row (reported, not a customer)
+    [None, "合计", None, None, None, 1234, None, None, None, None, None, None, None, None,
+     None, None, None, None],
+    # 26: a blank row, then 27: a note below the table (reported, not a customer)
+    [None] * 18,
+    [None, "注：数据截至2026年1月，金额单位见表头", *([None] * 16)],
+]  # fmt: skip
+
+MESSY_REP_HEADERS = [
+    "工号",
+    "销售姓名",
+    "所属团队",
+    "负责区域",
+    "擅长行业",
+    "负责产品",
+    "职级",
+    "客户上限",
+    "在职状态",
+    "现有客户数",
+]
+# Excel rows start at 3 (a merged title above the header on row 2).
+MESSY_REPS: list[list[Any]] = [
+    ["S001", "张伟", "华东", "上海市、江苏省", "制造，金融", "ERP/CRM", "高级销售", "30个", "在职", 2],
+    ["S002", "李娜", "华东", "浙江 安徽", "互联网", "云服务", "资深", "３０", "是", 0],
+    ["S003", "王磊", "华南", "深圳，广州", "零售", "CRM", "销售经理", 25, "在岗", None],
+    ["S004", "赵强", "华南", "广东省深圳市、东莞", "制造", "ERP", "销售助理", "20", "休假", None],
+    ["S005", "陈静", "华北", "北京;天津", "金融", "数据分析", "中级", 20, "离职", None],
+    ["K001", "钱程", "大客户部", "全国", "金融、能源", "ERP、CRM", "初级", "15个", "出差", None],
+    ["S007", "孙悦", "西部", "四川、火星", "能源", "ERP", "P7", 20, "是", None],
+]  # fmt: skip
+
+# The same kind of sheet as a GB18030 CSV (Excel on Chinese Windows): a title line and a
+# blank line above the header, a unit in the header, and a name GBK cannot spell (𠮷).
+MESSY_CSV_ROWS: list[list[str]] = [
+    ["客户名称", "地区", "潜在价值(万)", "合作意向", "联系电话", "统一社会信用代码", "最近交易日期",
+     "现负责人"],
+    ["𠮷野家餐饮管理（上海）有限公司", "上海市徐汇区漕溪北路", "80", "高", "021-64871234",
+     "CODE", "2025/6/1", "S001"],
+    ["广西柳州螺蛳粉食品有限公司", "广西壮族自治区柳州市", "1.2亿", "★★★", "+86 0772 2881234",
+     "BADCHECK", "2025年1月8日", "王磊"],
+    ["内蒙古伊利乳业销售有限公司", "内蒙古呼和浩特", "５０", "意向强烈", "13912345678",
+     "CODE", "20250108", ""],
+    ["", "河南省郑州市", "10", "中", "", "", "", ""],
+    ["宁夏枸杞贸易有限公司", "宁", "待定", "低", "0951-5012345", "", "2025.1.8", "S009"],
+]  # fmt: skip
+_MESSY_CSV_CODE_REGIONS = ["310104", "450200", "150100"]
+
+
+def messy_credit_codes(rng: random.Random) -> tuple[dict[str, str], list[str]]:
+    """Valid codes for the messy sheets: by customer key, and for the CSV rows in order."""
+    by_key = {key: credit_code(rng, region) for key, region in _MESSY_CODE_REGIONS.items()}
+    in_csv = [credit_code(rng, region) for region in _MESSY_CSV_CODE_REGIONS]
+    return by_key, in_csv
+
+
+def _wrong_check(code: str) -> str:
+    """The same code with a check character that does not add up."""
+    last = CODE_CHARS.index(code[-1])
+    return code[:-1] + CODE_CHARS[(last + 1) % len(CODE_CHARS)]
+
+
+def messy_cells(rng: random.Random) -> tuple[list[list[Any]], list[list[str]]]:
+    """The customer rows of messy.xlsx and of messy_gbk.csv, codes filled in."""
+    by_key, in_csv = messy_credit_codes(rng)
+    rows: list[list[Any]] = []
+    for written in MESSY_ROWS:
+        row = list(written)
+        key, code = row[0], row[16]
+        if code == "CODE":
+            row[16] = by_key[key]
+        elif code == "BADCHECK":
+            row[16] = _wrong_check(credit_code(rng, "110108"))
+        elif code == "LOWER":
+            valid = by_key[key].lower()
+            row[16] = f"{valid[:8]} {valid[8:]}"
+        rows.append(row)
+    csv_rows = [list(MESSY_CSV_ROWS[0])]
+    codes = iter(in_csv)
+    for written_csv in MESSY_CSV_ROWS[1:]:
+        row = list(written_csv)
+        if row[5] == "CODE":
+            row[5] = next(codes)
+        elif row[5] == "BADCHECK":
+            row[5] = _wrong_check(next(codes))
+        csv_rows.append(row)
+    return rows, csv_rows
+
+
+def write_messy_book(path: Path, rows: list[list[Any]]) -> None:
+    book = xlsxwriter.Workbook(str(path))
+    book.set_properties({"title": "Fenpei 示例：杂乱的客户表", "created": datetime(2026, 1, 1)})
+    title = book.add_format({"bold": True, "font_size": 14, "align": "center"})
+    note = book.add_format({"italic": True, "font_color": "#666666"})
+    header = book.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1})
+    day = book.add_format({"num_format": "yyyy/m/d"})
+    filler = book.add_format({"bg_color": "#F2F2F2", "border": 1})
+    width = len(MESSY_HEADERS)
+
+    sheet = book.add_worksheet("客户列表")
+    sheet.merge_range(0, 0, 0, width - 1, MESSY_TITLE, title)
+    sheet.merge_range(1, 0, 1, width - 1, MESSY_NOTE, note)
+    sheet.write_row(3, 0, MESSY_HEADERS, header)
+    # Trailing empty columns: formatted, with nothing in them.
+    for column in range(width, width + 3):
+        sheet.write_blank(3, column, None, filler)
+        sheet.write_blank(12, column, None, filler)
+    sheet.set_column(width, width + 2, 6, filler)
+    merged_region: tuple[int, Any] | None = None
+    for offset, row in enumerate(rows):
+        r = 4 + offset
+        if row[0] is not None and str(row[0]).startswith("——"):
+            sheet.merge_range(r, 0, r, width - 1, row[0], note)
+            continue
+        for c, value in enumerate(row):
+            if value is None or value == "MERGED":
+                continue
+            if c == 2 and rows[offset + 1][2] == "MERGED":
+                merged_region = (r, value)
+                continue
+            if isinstance(value, date):
+                sheet.write_datetime(r, c, value, day)
+            elif isinstance(value, int | float):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, value)
+    if merged_region is not None:
+        r, value = merged_region
+        sheet.merge_range(r, 2, r + 1, 2, value)
+    sheet.set_column(0, width - 1, 14)
+
+    reps = book.add_worksheet("销售人员")
+    reps.merge_range(0, 0, 0, len(MESSY_REP_HEADERS) - 1, "销售人员名单（2026年1月）", title)
+    reps.write_row(1, 0, MESSY_REP_HEADERS, header)
+    for offset, rep in enumerate(MESSY_REPS):
+        for c, value in enumerate(rep):
+            if value is not None:
+                reps.write(2 + offset, c, value)
+    reps.set_column(0, len(MESSY_REP_HEADERS) - 1, 14)
+    book.close()
+
+
+def write_messy_csv(path: Path, rows: list[list[str]]) -> None:
+    lines = ["2026年客户名单（导出自旧CRM）,,,,,,,", ",,,,,,,"]
+    lines += [",".join(row) for row in rows]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+
+
 def main() -> None:
     customers = make_customers(random.Random(SEED))
     write_book(HERE / "book.xlsx", customers)
     write_csvs(HERE / "customers.csv", HERE / "reps.csv", customers)
     print(f"wrote {len(customers)} customers and {len(REPS)} reps to {HERE}")
+    messy, messy_csv = messy_cells(random.Random(SEED + 1))
+    write_messy_book(HERE / "messy.xlsx", messy)
+    write_messy_csv(HERE / "messy_gbk.csv", messy_csv)
+    print(f"wrote messy.xlsx ({len(messy)} rows) and messy_gbk.csv to {HERE}")
 
 
 if __name__ == "__main__":

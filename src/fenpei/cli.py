@@ -223,7 +223,9 @@ def _assign(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     bar("read", 0.0)
     try:
-        book = read_book(args.book, args.reps, sheet=args.sheet, reps_sheet=args.reps_sheet)
+        book = read_book(
+            args.book, args.reps, sheet=args.sheet, reps_sheet=args.reps_sheet, lang=args.lang
+        )
     except InputError as exc:
         raise UserError(str(exc)) from None
     bar("read", 1.0)
@@ -244,7 +246,14 @@ def _assign(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     duplicates = [group_dict(g, customers.keys) for g in groups]
     problem, allocation = allocate(customers, book.reps, policy, as_of=as_of, progress=bar)
     report = Report.build(
-        book, problem, allocation, policy, duplicates, lang=args.lang, progress=bar
+        book,
+        problem,
+        allocation,
+        policy,
+        duplicates,
+        lang=args.lang,
+        progress=bar,
+        sources=(args.book, args.reps),
     )
     bar("write", 0.0)
     try:

@@ -235,26 +235,27 @@ def test_csv_output(result: dict[str, Any], tmp_path: Path) -> None:
 
 
 def test_xlsx_output(result: dict[str, Any], tmp_path: Path) -> None:
+    """The CLI writes the report workbook; its contents are tested in tests/tables."""
     out = tmp_path / "out.xlsx"
     code, _, stderr = run("assign", BOOK, "-o", out, "--as-of", AS_OF)
     assert code == 0, stderr
     book = CalamineWorkbook.from_path(str(out))
-    assert book.sheet_names == ["分配结果", "未分配", "销售负载", "错误", "重复"]
+    assert book.sheet_names == ["分配结果", "销售负载", "未分配", "数据问题", "重复客户", "说明"]
     assigned = book.get_sheet_by_name("分配结果").to_python()
-    assert assigned[0][:2] == ["客户编号", "客户名称"]
+    assert assigned[0][:3] == ["客户编号", "客户名称", "销售"]
     assert len(assigned) - 1 == len(result["assignments"])
     assert {r[0] for r in assigned[1:]} == {a["customer_key"] for a in result["assignments"]}
     first = assigned[1]
-    assert [type(first[k]) for k in (4, 6, 11)] == [float, float, float]  # numbers, not text
+    assert [type(first[k]) for k in (6, 7, 17)] == [float, float, float]  # numbers, not text
     assert first[6] == result["assignments"][0]["priority"]
-    assert first[11] == result["assignments"][0]["score"]
+    assert first[17] == result["assignments"][0]["score"]
     unassigned = book.get_sheet_by_name("未分配").to_python()
     assert len(unassigned) - 1 == len(result["unassigned"])
     loads = book.get_sheet_by_name("销售负载").to_python()
     assert len(loads) - 1 == 15
-    errors = book.get_sheet_by_name("错误").to_python()
-    assert errors[1][:4] == ["客户", 60.0, "潜在价值", "待定"]
-    duplicates = book.get_sheet_by_name("重复").to_python()
+    errors = book.get_sheet_by_name("数据问题").to_python()
+    assert len(errors) - 1 == len(result["errors"])
+    duplicates = book.get_sheet_by_name("重复客户").to_python()
     assert len(duplicates) - 1 == len(result["duplicates"])
 
 

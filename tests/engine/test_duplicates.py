@@ -188,3 +188,15 @@ def test_stand_ins_point_followers_at_the_first_row() -> None:
 )
 def test_similar_names(a: str, b: str, similar: bool) -> None:
     assert similar_names(a, b) is similar
+
+
+def test_each_number_of_a_multi_number_cell_links_on_its_own() -> None:
+    groups = find_duplicates(
+        ["A", "B"],
+        ["恒达物流", "恒达物流上海分公司"],
+        ["", ""],
+        ["13800138000/021-62345678", "021-62345678"],
+    )
+    assert groups == [
+        {"customer_keys": ["A", "B"], "reason": "联系电话相同且名称相近：02162345678"}
+    ]

@@ -48,7 +48,7 @@ CUSTOMER_ROWS: list[list[Any]] = [
     ["客户编号", "客户名称", "地区", "行业", "潜在价值", "合作意向", "产品需求", "历史交易额",
      "交易次数", "最近交易日期", "客户类型", "现负责人", "联系电话", "统一社会信用代码", "锁定"],
     ["C1", "上海甲公司", "上海市", "制造", 1_000_000, "高", "ERP、CRM", 50_000, 2,
-     date(2025, 6, 1), "老", "S1", "13800138000", "91310000MA1FL0001X", "是"],
+     date(2025, 6, 1), "老", "S1", "13800138000", "91310000MA1FL0001R", "是"],
     ["C2", "广州乙公司", "广东省广州市", "零售", "50万", "low", "CRM", "", "", "", "新", "李四",
      "", "", ""],
     ["", "北京丙公司", "北京", "金融", "待定", "很想", "", "", "", "2025-02-30", "", "赵六",
@@ -91,7 +91,7 @@ def test_reads_customers_and_reps(book_path: Path) -> None:
     assert c.locked.tolist() == [True, False, False, False]
     assert book.rows == [2, 3, 4, 8]
     assert book.phones[0] == "13800138000"
-    assert book.credit_codes[0] == "91310000MA1FL0001X"
+    assert book.credit_codes[0] == "91310000MA1FL0001R"
     assert book.customer_sheet == "客户"
     assert book.rep_sheet == "销售"
 
@@ -117,9 +117,14 @@ def test_every_bad_cell_is_reported_with_excel_row_and_header(book_path: Path) -
         (7, "客户编号"),
         (8, "地区"),
     }
-    assert "not a number" in cells[(4, "潜在价值")]
-    assert "skipped" in cells[(5, "客户名称")]
-    assert "row 2" in cells[(7, "客户编号")]
+    assert cells[(4, "潜在价值")] == "不是数字"  # the user's language: Chinese by default
+    assert "未导入" in cells[(5, "客户名称")]
+    assert "第2行" in cells[(7, "客户编号")]
+    english = errors_by_cell(read_book(book_path, lang="en"))
+    assert set(english) == set(cells)
+    assert english[(4, "潜在价值")] == "not a number"
+    assert "skipped" in english[(5, "客户名称")]
+    assert "row 2" in english[(7, "客户编号")]
     bad_value = next(e for e in book.errors if e.column == "潜在价值")
     assert bad_value.as_dict() == {
         "sheet": "客户",
@@ -249,7 +254,9 @@ def test_unusable_input(tmp_path: Path, setup: str, message: str) -> None:
     if setup == "missing":
         path = tmp_path / "nope.xlsx"
     elif setup == "no_customer_sheet":
-        path = write_xlsx(tmp_path / "b.xlsx", {"Sheet1": [["客户名称"], ["甲"]], **reps})
+        path = write_xlsx(
+            tmp_path / "b.xlsx", {"Sheet1": [["地区", "行业"], ["上海", "制造"]], **reps}
+        )
     elif setup == "no_rep_sheet":
         path = write_xlsx(tmp_path / "b.xlsx", {"客户": [["客户名称"], ["甲"]]})
     elif setup == "no_name_column":

@@ -1,4 +1,4 @@
-"""The vectorised score dump and the Excel sheet helper."""
+"""The vectorised score dump and the CSV helpers (the Excel report: test_table_report.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from python_calamine import CalamineWorkbook
 
 from fenpei.tables import write
 from fenpei.tables.write import write_scores
@@ -77,21 +76,6 @@ def test_scores_without_pairs_and_odd_values(tmp_path: Path) -> None:
     # Negative scores never come from the engine; the slow path still writes them.
     write_scores(path, ["C1"], ["S1"], pairs([0], [0], [-1.25]))
     assert path.read_text().splitlines()[1] == "C1,S1,-1.25"
-
-
-def test_sheets_continue_past_excel_row_limit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(write, "EXCEL_MAX_ROWS", 4)  # 3 data rows per sheet
-    path = tmp_path / "out.xlsx"
-    sheets = write._Sheets(path)
-    sheets.add("分配结果", ["编号", "名称"], [[str(i), f"客户{i}"] for i in range(7)])
-    sheets.add("错误", ["工作表"], [])
-    sheets.close()
-    book = CalamineWorkbook.from_path(str(path))
-    assert book.sheet_names == ["分配结果", "分配结果 (2)", "分配结果 (3)", "错误"]
-    assert book.get_sheet_by_name("分配结果 (3)").to_python() == [["编号", "名称"], ["6", "客户6"]]
-    assert book.get_sheet_by_name("错误").to_python() == [["工作表"]]
 
 
 @pytest.mark.parametrize(

@@ -262,8 +262,17 @@ def duplicate_groups(
             components.union(positions[0], p)
         found.append((positions[0], words["name"].format(value)))
     if phones is not None:
-        digits = [d if len(d) >= _MIN_PHONE_DIGITS else "" for d in phone_keys(phones)]
-        for value, positions in _groups(digits).items():
+        # a cell may hold several numbers ("138…/021-…"): each one links on its own
+        rows, numbers = [], []
+        for row, cell in enumerate(phones):
+            for part in cell.split("/") if "/" in cell else (cell,):
+                rows.append(row)
+                numbers.append(part)
+        digits = [d if len(d) >= _MIN_PHONE_DIGITS else "" for d in phone_keys(numbers)]
+        for value, where in _groups(digits).items():
+            positions = sorted({rows[w] for w in where})
+            if len(positions) < 2:
+                continue
             linked = False
             head = positions[:_PHONE_PAIRS_LIMIT]
             for i, a in enumerate(head):

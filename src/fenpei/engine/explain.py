@@ -178,7 +178,9 @@ def reason_text(reason: Reason, lang: str = "zh") -> str:
         return _eligible_text(reason, lang)
     if kind == "duplicate":
         of = reason["of"]
-        return f"与 {of} 是同一客户，随其分配" if zh else f"same customer as {of}: allocated with it"
+        return (
+            f"与 {of} 是同一客户，随其分配" if zh else f"same customer as {of}: allocated with it"
+        )
     if kind == "priority":
         head = (
             f"优先级 {reason['total']:g}（{reason['tier']} 类）"

@@ -1,8 +1,12 @@
 """Column headers: canonical Chinese names, English names and synonyms → field names.
 
 A header matches after normalising: full-width → half-width, case, spaces, underscores,
-hyphens and a trailing "*" are ignored, and a unit in brackets is split off
-("潜在价值（万元）" → 潜在价值 with a factor of 10,000 for the values).
+hyphens and a "*" marking a required column are ignored, and a unit is split off
+("潜在价值（万元）", "潜在价值(万)", "潜在价值/万元" → 潜在价值 with a factor of 10,000 for
+the values; "（元）" → 1; "(亿元)" → 100,000,000).
+
+The reader takes as the header the first row that names at least two known columns, one
+of them the required name column (`REQUIRED`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "客户名",
             "企业名称",
             "单位名称",
+            "客户全称",
+            "公司全称",
+            "企业",
             "名称",
             "公司",
             "name",
@@ -53,7 +60,41 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "industry": ("行业", ("所属行业", "客户行业", "行业分类", "industry", "sector")),
     "region": (
         "地区",
-        ("区域", "省份", "省", "所在地区", "所在省份", "所在地", "region", "province", "area"),
+        (
+            "区域",
+            "省份",
+            "省",
+            "省市",
+            "省/市",
+            "所在地区",
+            "所在区域",
+            "所属地区",
+            "所属区域",
+            "所在省份",
+            "所属省份",
+            "所在省市",
+            "所在地",
+            "地域",
+            "region",
+            "province",
+            "area",
+            "location",
+        ),
+    ),
+    "city": ("城市", ("所在城市", "所属城市", "市", "地市", "city")),
+    "address": (
+        "地址",
+        (
+            "详细地址",
+            "公司地址",
+            "企业地址",
+            "注册地址",
+            "办公地址",
+            "通讯地址",
+            "联系地址",
+            "经营地址",
+            "address",
+        ),
     ),
     "potential_value": (
         "潜在价值",
@@ -62,22 +103,67 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "预计价值",
             "预计金额",
             "潜在金额",
+            "预估金额",
+            "预计成交金额",
+            "预算",
+            "项目金额",
             "商机金额",
+            "商机价值",
+            "客户价值",
             "potential value",
             "potential",
             "value",
             "estimated value",
         ),
     ),
-    "intent": ("合作意向", ("意向", "意向度", "意向等级", "intent", "intention", "interest")),
+    "intent": (
+        "合作意向",
+        (
+            "意向",
+            "意向度",
+            "意向等级",
+            "意向程度",
+            "意向强度",
+            "客户意向",
+            "合作意愿",
+            "意向星级",
+            "intent",
+            "intention",
+            "interest",
+            "intent level",
+        ),
+    ),
     "products": (
         "产品需求",
-        ("需求产品", "意向产品", "产品", "需求", "products", "product", "product needs", "needs"),
+        (
+            "需求产品",
+            "意向产品",
+            "感兴趣产品",
+            "产品",
+            "需求",
+            "products",
+            "product",
+            "product needs",
+            "needs",
+        ),
     ),
     "contact": ("联系人", ("联系人姓名", "contact", "contact name", "contact person")),
     "phone": (
         "联系电话",
-        ("电话", "手机", "手机号", "手机号码", "电话号码", "phone", "tel", "telephone", "mobile"),
+        (
+            "电话",
+            "手机",
+            "手机号",
+            "手机号码",
+            "电话号码",
+            "联系方式",
+            "联系号码",
+            "座机",
+            "phone",
+            "tel",
+            "telephone",
+            "mobile",
+        ),
     ),
     "email": ("邮箱", ("电子邮箱", "电子邮件", "邮件", "email", "e-mail", "mail")),
     "deal_amount": (
@@ -87,6 +173,10 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "历史成交额",
             "成交金额",
             "累计交易额",
+            "累计成交额",
+            "历史成交金额",
+            "历史交易金额",
+            "成交总额",
             "deal amount",
             "history amount",
             "revenue",
@@ -95,11 +185,32 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "deal_count": (
         "交易次数",
-        ("成交次数", "历史交易次数", "deal count", "deals", "number of deals"),
+        (
+            "成交次数",
+            "历史交易次数",
+            "合作次数",
+            "购买次数",
+            "deal count",
+            "deals",
+            "number of deals",
+        ),
     ),
     "last_deal": (
         "最近交易日期",
-        ("最近成交日期", "最后交易日期", "上次交易日期", "最近交易", "last deal", "last deal date"),
+        (
+            "最近成交日期",
+            "最后交易日期",
+            "最后成交日期",
+            "上次交易日期",
+            "上次成交日期",
+            "最近交易",
+            "最近成交",
+            "最近交易时间",
+            "最近成交时间",
+            "最近合作时间",
+            "last deal",
+            "last deal date",
+        ),
     ),
     "customer_type": (
         "客户类型",
@@ -113,6 +224,12 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "负责销售",
             "现销售",
             "所属销售",
+            "归属销售",
+            "销售负责人",
+            "跟进人",
+            "跟进销售",
+            "业务员",
+            "客户经理",
             "owner",
             "current owner",
             "account owner",
@@ -120,7 +237,17 @@ CUSTOMER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "credit_code": (
         "统一社会信用代码",
-        ("信用代码", "社会信用代码", "税号", "credit code", "uscc", "unified social credit code"),
+        (
+            "信用代码",
+            "社会信用代码",
+            "统一信用代码",
+            "统一代码",
+            "税号",
+            "纳税人识别号",
+            "credit code",
+            "uscc",
+            "unified social credit code",
+        ),
     ),
     "locked": ("锁定", ("是否锁定", "locked", "lock")),
 }
@@ -134,6 +261,8 @@ REP_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "销售人员",
             "名字",
             "销售名称",
+            "员工姓名",
+            "业务员",
             "name",
             "rep",
             "rep name",
@@ -165,6 +294,11 @@ REP_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "地区",
             "辖区",
             "负责省份",
+            "负责城市",
+            "负责省市",
+            "覆盖区域",
+            "销售区域",
+            "片区",
             "regions",
             "region",
             "territory",
@@ -173,15 +307,51 @@ REP_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "industries": (
         "擅长行业",
-        ("行业", "专长行业", "负责行业", "industries", "industry", "expertise"),
+        (
+            "行业",
+            "专长行业",
+            "负责行业",
+            "熟悉行业",
+            "行业专长",
+            "industries",
+            "industry",
+            "expertise",
+        ),
     ),
-    "products": ("产品", ("负责产品", "销售产品", "可售产品", "products", "product")),
-    "level": ("级别", ("等级", "职级", "销售级别", "level", "seniority", "grade")),
+    "products": (
+        "产品",
+        ("负责产品", "销售产品", "可售产品", "擅长产品", "产品线", "products", "product"),
+    ),
+    "level": ("级别", ("等级", "职级", "销售级别", "职位", "level", "seniority", "grade")),
     "capacity": (
         "容量",
-        ("客户容量", "保有量上限", "最大客户数", "客户上限", "capacity", "max customers"),
+        (
+            "客户容量",
+            "保有量上限",
+            "最大客户数",
+            "客户上限",
+            "客户数上限",
+            "可分配数",
+            "上限",
+            "capacity",
+            "max customers",
+        ),
     ),
-    "active": ("在岗", ("是否在岗", "在职", "状态", "active", "status", "on duty")),
+    "active": (
+        "在岗",
+        (
+            "是否在岗",
+            "在职",
+            "是否在职",
+            "在职状态",
+            "在岗状态",
+            "状态",
+            "员工状态",
+            "active",
+            "status",
+            "on duty",
+        ),
+    ),
     "existing_load": (
         "现有客户数",
         (
@@ -197,20 +367,39 @@ REP_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
-_BRACKETS = re.compile(r"[\(\[【](.*?)[\)\]】]")
+_BRACKETS = re.compile(r"[\(\[【<《](.*?)[\)\]】>》]")
 _UNIT_FACTORS = {
     "元": 1.0,
     "yuan": 1.0,
+    "rmb": 1.0,
+    "cny": 1.0,
+    "人民币": 1.0,
+    "人民币元": 1.0,
+    "块": 1.0,
+    "千元": 1e3,
+    "k": 1e3,
+    "千": 1e3,
     "万": 1e4,
     "万元": 1e4,
+    "w": 1e4,
+    "人民币万元": 1e4,
+    "万人民币": 1e4,
+    "十万元": 1e5,
+    "百万": 1e6,
+    "百万元": 1e6,
+    "m": 1e6,
+    "million": 1e6,
+    "千万": 1e7,
+    "千万元": 1e7,
     "亿": 1e8,
     "亿元": 1e8,
-    "千元": 1e3,
 }
+# A unit written after the name without brackets: 潜在价值/万元, 潜在价值-万元, 潜在价值万元.
+_TRAILING_UNITS = sorted((u for u in _UNIT_FACTORS if not u.isascii()), key=len, reverse=True)
 
 
 def normalise(header: str) -> str:
-    text = halfwidth(header).lower().strip().rstrip("*").strip()
+    text = halfwidth(header).lower().strip().strip("*").strip()
     return re.sub(r"[\s_\-:：]+", "", text)
 
 
@@ -224,6 +413,7 @@ def _index(fields: dict[str, tuple[str, tuple[str, ...]]]) -> dict[str, str]:
 
 _CUSTOMER_INDEX = _index(CUSTOMER_FIELDS)
 _REP_INDEX = _index(REP_FIELDS)
+REQUIRED = "name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,17 +424,27 @@ class Column:
     factor: float = 1.0  # unit in the header: 潜在价值（万元） → 10,000
 
 
+def _unit(text: str) -> float:
+    text = text.removeprefix("单位").strip(":/ ")
+    text = text.split("/")[0]  # 万元/年 → 万元
+    return _UNIT_FACTORS.get(text, 1.0)
+
+
 def _match(header: str, index: dict[str, str]) -> tuple[str, float] | None:
     key = normalise(header)
     if key in index:
         return index[key], 1.0
     unit = _BRACKETS.search(key)
-    if unit is None:
-        return None
-    bare = _BRACKETS.sub("", key)
-    if bare not in index:
-        return None
-    return index[bare], _UNIT_FACTORS.get(unit[1], 1.0)
+    if unit is not None:
+        bare = _BRACKETS.sub("", key)
+        if bare in index:
+            return index[bare], _unit(unit[1])
+    for trailing in _TRAILING_UNITS:
+        if key.endswith(trailing):
+            bare = key[: -len(trailing)].rstrip("/|,，")
+            if bare in index:
+                return index[bare], _UNIT_FACTORS[trailing]
+    return None
 
 
 def map_headers(headers: list[str], kind: str) -> dict[str, Column]:

@@ -1,11 +1,13 @@
 """Writing an allocation: JSON (the published contract), CSV and an Excel report.
 
-    report = Report.build(book, problem, allocation, policy, duplicates, lang="zh")
+    report = Report.build(book, problem, allocation, policy, duplicates, lang="zh",
+                          sources=("book.xlsx",))
     write_output(Path("out.json"), report)   # .json / .csv / .xlsx by extension
     write_scores(Path("scores.csv"), ...)    # every eligible pair, vectorised
 
 Columns are converted once with numpy (`tolist()`), reasons computed once, and rows built
-in plain loops: a million customers cost seconds, not minutes.
+in plain loops: a million customers cost seconds, not minutes. The Excel report lives in
+`fenpei.tables.xlsx`; every user-facing word in `fenpei.tables.texts`.
 """
 
 from __future__ import annotations
@@ -33,11 +35,10 @@ from fenpei.engine import (
     explain_unassigned,
 )
 from fenpei.tables.read import Book
+from fenpei.tables.texts import texts as wording
 
 OUTPUT_SUFFIXES = (".json", ".csv", ".xlsx")
 INTENT_LABELS = tuple(Intent(i).label for i in range(len(Intent)))
-INTENT_ZH = {"high": "高", "medium": "中", "low": "低", "unknown": "未知"}
-EXCEL_MAX_ROWS = 1_048_576
 
 Reason = dict[str, Any]
 
@@ -72,6 +73,7 @@ class Report:
     unassigned_reasons: list[Reason]  # parallel to `unassigned`
     progress: Callable[[str, float], None] | None = None
     explained: int = 0
+    sources: tuple[str, ...] = ()  # input file names, shown in the report's 说明 sheet
 
     @classmethod
     def build(
@@ -84,6 +86,7 @@ class Report:
         *,
         lang: str = "zh",
         progress: Callable[[str, float], None] | None = None,
+        sources: Sequence[str | Path | None] = (),
     ) -> Report:
         customers = book.customers
         rep = allocation.rep
@@ -109,6 +112,7 @@ class Report:
                 explain_unassigned(problem, allocation, i, lang) for i in unassigned
             ],
             progress=progress,
+            sources=tuple(str(s) for s in sources if s),
         )
 
     def reasons(self, indices: Sequence[int]) -> list[list[Reason]]:
@@ -235,72 +239,6 @@ def write_json(path: Path, report: Report) -> None:
 
 # --------------------------------------------------------------------------- CSV
 
-_HEADERS = {
-    "zh": {
-        "customer_key": "客户编号",
-        "customer": "客户名称",
-        "region": "地区",
-        "industry": "行业",
-        "potential_value": "潜在价值",
-        "intent": "合作意向",
-        "priority": "优先级",
-        "tier": "等级",
-        "status": "状态",
-        "rep_key": "工号",
-        "rep": "销售",
-        "team": "团队",
-        "score": "得分",
-        "reasons": "分配理由",
-        "reason": "未分配原因",
-        "active": "在岗",
-        "capacity": "容量",
-        "existing_load": "现有客户数",
-        "assigned": "本次分配",
-        "total": "合计",
-        "utilisation": "使用率",
-        "sheet": "工作表",
-        "row": "行",
-        "column": "列",
-        "value": "值",
-        "message": "问题",
-        "group": "组",
-        "customer_keys": "客户编号",
-        "dup_reason": "原因",
-    },
-    "en": {
-        "customer_key": "customer_key",
-        "customer": "customer",
-        "region": "region",
-        "industry": "industry",
-        "potential_value": "potential_value",
-        "intent": "intent",
-        "priority": "priority",
-        "tier": "tier",
-        "status": "status",
-        "rep_key": "rep_key",
-        "rep": "rep",
-        "team": "team",
-        "score": "score",
-        "reasons": "reasons",
-        "reason": "reason",
-        "active": "active",
-        "capacity": "capacity",
-        "existing_load": "existing_load",
-        "assigned": "assigned",
-        "total": "total",
-        "utilisation": "utilisation",
-        "sheet": "sheet",
-        "row": "row",
-        "column": "column",
-        "value": "value",
-        "message": "message",
-        "group": "group",
-        "customer_keys": "customer_keys",
-        "dup_reason": "reason",
-    },
-}
-_STATUS = {"zh": ("已分配", "未分配"), "en": ("assigned", "unassigned")}
-_JOIN = {"zh": "；", "en": "; "}
 _CUSTOMER_COLUMNS = (
     "customer_key",
     "customer",
@@ -321,7 +259,7 @@ _CUSTOMER_COLUMNS = (
 
 def _intent_words(report: Report, start: int, stop: int) -> list[str]:
     labels = report.intent[start:stop]
-    return list(map(INTENT_ZH.__getitem__, labels)) if report.lang == "zh" else labels
+    return list(map(wording(report.lang)["intent"].__getitem__, labels))
 
 
 def _pick(values: Sequence[Any], index: npt.NDArray[np.int64], blank: Any = "") -> list[Any]:
@@ -372,8 +310,9 @@ def customer_columns(report: Report, start: int = 0, stop: int | None = None) ->
     stop = len(book.customers) if stop is None else stop
     rep = report.allocation.rep[start:stop].astype(np.int64)
     reps = book.reps
-    join = _JOIN[report.lang]
-    done, left = _STATUS[report.lang]
+    words = wording(report.lang)
+    join = words["join"]
+    done, left = words["status"]
     assigned = (np.flatnonzero(rep >= 0) + start).tolist()
     reasons: list[str] = [""] * (stop - start)
     texts = map(join.join, map(map, repeat(itemgetter("text")), report.reasons(assigned)))
@@ -427,7 +366,7 @@ def write_csv(path: Path, report: Report, *, block: int | None = None) -> None:
     Rows are assembled column-wise with string joins (no per-cell work in Python), one
     block of customers at a time to bound memory.
     """
-    names = _HEADERS[report.lang]
+    names = wording(report.lang)["csv_headers"]
     n = len(report.book.customers)
     block = block or BLOCK
     with path.open("wb") as handle:
@@ -441,134 +380,6 @@ def write_csv(path: Path, report: Report, *, block: int | None = None) -> None:
             handle.write(("\r\n".join(lines) + "\r\n").encode("utf-8"))
 
 
-# -------------------------------------------------------------------------- XLSX
-
-
-def _display_width(value: Any) -> int:
-    text = value if isinstance(value, str) else f"{value}"
-    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
-
-
-def _widths(header: Sequence[str], rows: Sequence[Sequence[Any]], cap: int = 60) -> list[int]:
-    widths = [_display_width(h) + 2 for h in header]
-    for row in rows[:500]:
-        for j, value in enumerate(row):
-            widths[j] = max(widths[j], min(_display_width(value) + 2, cap))
-    return widths
-
-
-class _Sheets:
-    def __init__(self, path: Path) -> None:
-        import xlsxwriter  # noqa: PLC0415 (only needed for .xlsx output)
-
-        self.book = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "strings_to_numbers": False}
-        )
-        self.header = self.book.add_format(
-            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "vcenter"}
-        )
-        self.formats = {
-            "money": self.book.add_format({"num_format": "#,##0"}),
-            "2dp": self.book.add_format({"num_format": "0.00"}),
-            "4dp": self.book.add_format({"num_format": "0.0000"}),
-            "pct": self.book.add_format({"num_format": "0.0%"}),
-            "wrap": self.book.add_format({"text_wrap": False}),
-        }
-
-    def add(
-        self,
-        name: str,
-        header: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-        formats: dict[int, str] | None = None,
-    ) -> None:
-        """A sheet with a bold frozen header, autofilter and fitted widths.
-
-        More rows than Excel allows continue on sheets named "name (2)", "name (3)" ….
-        """
-        per_sheet = EXCEL_MAX_ROWS - 1
-        chunks = [rows[i : i + per_sheet] for i in range(0, len(rows), per_sheet)] or [rows]
-        widths = _widths(header, rows)
-        for part, chunk in enumerate(chunks):
-            ws = self.book.add_worksheet(name if part == 0 else f"{name} ({part + 1})")
-            for j, width in enumerate(widths):
-                fmt = self.formats[formats[j]] if formats and j in formats else None
-                ws.set_column(j, j, width, fmt)
-            ws.freeze_panes(1, 0)
-            ws.write_row(0, 0, header, self.header)
-            write_row = ws.write_row
-            for r, row in enumerate(chunk, start=1):
-                write_row(r, 0, row)
-            ws.autofilter(0, 0, max(len(chunk), 1), len(header) - 1)
-
-    def close(self) -> None:
-        self.book.close()
-
-
-def write_xlsx(path: Path, report: Report) -> None:
-    """Sheets 分配结果, 未分配, 销售负载, 错误, 重复."""
-    h = _HEADERS[report.lang]
-    columns = customer_columns(report)
-    # Numbers, not text, in Excel.
-    columns[4] = report.book.customers.potential_value.tolist()
-    columns[6] = report.priority
-    columns[12] = [s if r >= 0 else "" for s, r in zip(report.score, report.rep_of, strict=True)]
-    rows = list(zip(*columns, strict=True))
-    book = report.book
-    sheets = _Sheets(path)
-    # 分配结果: assigned customers (the status column is implied).
-    assigned_cols = [c for c in _CUSTOMER_COLUMNS if c != "status"]
-    assigned_rows = [rows[i][:8] + rows[i][9:] for i in report.assigned]
-    sheets.add(
-        "分配结果",
-        [h[c] for c in assigned_cols],
-        assigned_rows,
-        {4: "money", 6: "2dp", 11: "4dp"},
-    )
-    unassigned_cols = [*_CUSTOMER_COLUMNS[:8], "reason"]
-    sheets.add(
-        "未分配",
-        [h[c] for c in unassigned_cols],
-        [rows[i][:8] + rows[i][13:] for i in report.unassigned],
-        {4: "money", 6: "2dp"},
-    )
-    yes, no = ("是", "否") if report.lang == "zh" else ("yes", "no")
-    loads = []
-    for load in report.allocation.loads:
-        rep = book.reps[load.rep]
-        total = load.existing_load + load.assigned
-        loads.append(
-            [
-                rep.key,
-                rep.name,
-                rep.team,
-                yes if rep.active else no,
-                load.capacity,
-                load.existing_load,
-                load.assigned,
-                total,
-                total / load.capacity if load.capacity > 0 else 0.0,
-            ]
-        )
-    load_cols = ["rep_key", "rep", "team", "active", "capacity", "existing_load", "assigned"]
-    sheets.add("销售负载", [h[c] for c in [*load_cols, "total", "utilisation"]], loads, {8: "pct"})
-    sheets.add(
-        "错误",
-        [h[c] for c in ("sheet", "row", "column", "value", "message")],
-        [[e.sheet, e.row, e.column, e.value, e.message] for e in book.errors],
-    )
-    sep = "、" if report.lang == "zh" else ", "
-    sheets.add(
-        "重复",
-        [h[c] for c in ("group", "customer_keys", "dup_reason")],
-        [
-            [n, sep.join(group["customer_keys"]), group["reason"]]
-            for n, group in enumerate(report.duplicates, start=1)
-        ],
-    )
-    sheets.close()
-
-
 def write_output(path: Path, report: Report) -> None:
     suffix = path.suffix.lower()
     if suffix == ".json":
@@ -576,6 +387,8 @@ def write_output(path: Path, report: Report) -> None:
     elif suffix == ".csv":
         write_csv(path, report)
     elif suffix == ".xlsx":
+        from fenpei.tables.xlsx import write_xlsx  # noqa: PLC0415 (imports this module)
+
         write_xlsx(path, report)
     else:
         raise ValueError(f"unsupported output type {suffix}")
