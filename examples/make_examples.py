@@ -269,7 +269,10 @@ def make_customers(rng: random.Random) -> list[dict[str, Any]]:
         twin["客户名称"] = customers[10]["客户名称"] + " "
     twin["联系电话"] = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
     twin["统一社会信用代码"] = ""
-    twin["现负责人"] = ""
+    # 撞单: the two records name different current owners, which a manager must see
+    if not customers[10]["现负责人"]:
+        customers[10]["现负责人"] = "S007"
+    twin["现负责人"] = "S008" if customers[10]["现负责人"] != "S008" else "S007"
     twin["锁定"] = ""
     customers.append(twin)
     customers[120]["统一社会信用代码"] = customers[77]["统一社会信用代码"] or credit_code(

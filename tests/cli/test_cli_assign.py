@@ -81,7 +81,8 @@ def test_json_contract(result: dict[str, Any]) -> None:
         assert set(e) == {"sheet", "row", "column", "value", "message"}
         assert isinstance(e["row"], int)
     for d in result["duplicates"]:
-        assert set(d) == {"customer_keys", "reason"}
+        # "conflict" only when the rows name different current owners (撞单)
+        assert {"customer_keys", "reason"} <= set(d) <= {"customer_keys", "reason", "conflict"}
         assert len(d["customer_keys"]) >= 2
     summary = result["summary"]
     assert set(summary) == {
@@ -108,8 +109,8 @@ def test_example_values_reach_the_output(result: dict[str, Any]) -> None:
         {"sheet": "客户", "row": 60, "column": "潜在价值", "value": "待定",
          "message": result["errors"][0]["message"]},
     ]  # fmt: skip
-    twins = [d["customer_keys"] for d in result["duplicates"]]
-    assert ["C0011", "C0299"] in twins
+    twins = {tuple(d["customer_keys"]): d for d in result["duplicates"]}
+    assert "撞单" in twins[("C0011", "C0299")]["conflict"]
 
 
 def test_every_assignment_is_eligible_and_capacity_holds(
