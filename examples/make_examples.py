@@ -482,10 +482,14 @@ MESSY_ROWS: list[list[Any]] = [
     # 24: a county-level city → its prefecture; lower-case credit code with spaces
     ["M018", "昆山精工机械有限公司", "昆山市", None, "制造", "25万元", "中", "ERP", "宋杰",
      "0512-57571234", None, None, None, None, "新", "S001", "LOWER", None],
-    # 25: a totals row (reported, not a customer)
+    # 25: M001 typed again by another rep (same phone, similar name, another owner): one
+    # customer for the allocation, and a 撞单 conflict in the duplicates sheet
+    ["M019", "上海张江微电子股份有限公司", "上海", None, "制造", 50, "高", "ERP", "王伟",
+     "138-0013-8000", None, None, None, None, "老", "李娜", None, None],
+    # 26: a totals row (reported, not a customer)
     [None, "合计", None, None, None, 1234, None, None, None, None, None, None, None, None,
      None, None, None, None],
-    # 26: a blank row, then 27: a note below the table (reported, not a customer)
+    # 27: a blank row, then 28: a note below the table (reported, not a customer)
     [None] * 18,
     [None, "注：数据截至2026年1月，金额单位见表头", *([None] * 16)],
 ]  # fmt: skip

@@ -543,3 +543,17 @@ def test_no_command_prints_usage() -> None:
     assert "assign" in stderr and "policy" in stderr
     code, _, stderr = run("policy")
     assert code == 2 and "init" in stderr
+
+
+def test_messy_twins_are_one_customer_with_a_conflict(tmp_path: Path) -> None:
+    # messy.xlsx has M001 typed again as M019 by another rep: same phone, similar name
+    messy = assign_json(tmp_path, source=(EXAMPLES / "messy.xlsx",))
+    group = next(d for d in messy["duplicates"] if d["customer_keys"] == ["M001", "M019"])
+    assert "联系电话相同且名称相近" in group["reason"]
+    assert group["conflict"] == "撞单：现负责人不同（张伟、李娜）"
+    by_key = {a["customer_key"]: a for a in messy["assignments"]}
+    assert by_key["M019"]["rep_key"] == by_key["M001"]["rep_key"]
+    assert by_key["M019"]["reasons"][0]["kind"] == "duplicate"
+    counted = Counter(a["rep_key"] for a in messy["assignments"] if a["customer_key"] != "M019")
+    loads = {r["rep_key"]: r["assigned"] for r in messy["summary"]["reps"]}
+    assert loads == {key: counted.get(key, 0) for key in loads}  # the twin counts once
