@@ -177,18 +177,7 @@ MESSY_CUSTOMER_HEADERS = (
     "",
     "",
 )
-REP_HEADERS = (
-    "姓名",
-    "工号",
-    "团队",
-    "负责地区",
-    "擅长行业",
-    "产品",
-    "级别",
-    "容量",
-    "在岗",
-    "现有客户数",
-)
+REP_HEADERS = synthetic.REP_HEADERS
 MESSY_REP_HEADERS = (
     "销售姓名",
     "员工编号",

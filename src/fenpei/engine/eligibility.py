@@ -70,45 +70,41 @@ class Problem:
 
     def candidates(self, i: int) -> tuple[IntArray, FloatArray]:
         """Eligible reps of customer i and their fit (owner with its bonus)."""
-        k = int(self.klass[i])
-        lo, hi = int(self.class_ptr[k]), int(self.class_ptr[k + 1])
-        reps, fits = self.class_rep[lo:hi].copy(), self.class_fit[lo:hi].copy()
-        owner = int(self.owner[i])
-        if owner >= 0 and not np.isnan(self.incumbent_fit[i]):
-            where = np.flatnonzero(reps == owner)
-            if where.size:
-                fits[where[0]] = self.incumbent_fit[i]
-            else:  # a locked customer: the owner is its only candidate
-                reps = np.append(reps, np.int32(owner))
-                fits = np.append(fits, self.incumbent_fit[i])
-        return reps, fits
+        _, rep, fit = self.arcs(np.array([i], dtype=np.int64))
+        return rep, fit
 
-    def arcs(self) -> tuple[npt.NDArray[np.int64], IntArray, FloatArray]:
-        """Eligible reps of every customer as CSR: (ptr, rep, fit), best fit first.
+    def arcs(
+        self, customers: npt.NDArray[np.int64] | None = None
+    ) -> tuple[npt.NDArray[np.int64], IntArray, FloatArray]:
+        """Eligible reps of the given customers (default: all) as CSR: (ptr, rep, fit),
+        in class order (best fit first).
 
         The owner's arc carries the stickiness bonus; a locked customer has only that arc.
         """
-        counts = np.diff(self.class_ptr)[self.klass]
-        has = (self.owner >= 0) & ~np.isnan(self.incumbent_fit)
+        rows = np.arange(self.n_customers, dtype=np.int64) if customers is None else customers
+        klass = self.klass[rows]
+        owner = self.owner[rows]
+        incumbent = self.incumbent_fit[rows]
+        counts = np.diff(self.class_ptr)[klass]
+        has = (owner >= 0) & ~np.isnan(incumbent)
         locked_only = has & (counts == 0)
-        per = counts + locked_only
-        ptr = np.zeros(self.n_customers + 1, dtype=np.int64)
-        np.cumsum(per, out=ptr[1:])
-        cust = np.repeat(np.arange(self.n_customers, dtype=np.int64), counts)
-        offsets = np.arange(cust.size, dtype=np.int64) - np.repeat(
+        ptr = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(counts + locked_only, out=ptr[1:])
+        seg = np.repeat(np.arange(rows.size, dtype=np.int64), counts)
+        offsets = np.arange(seg.size, dtype=np.int64) - np.repeat(
             np.cumsum(counts) - counts, counts
         )
-        idx = np.repeat(self.class_ptr[self.klass], counts) + offsets
+        idx = np.repeat(self.class_ptr[klass], counts) + offsets
         rep = np.empty(int(ptr[-1]), dtype=np.int32)
         fit = np.empty(int(ptr[-1]), dtype=np.float64)
-        slot = ptr[:-1][cust] + offsets
+        slot = ptr[:-1][seg] + offsets
         rep[slot] = self.class_rep[idx]
         fit[slot] = self.class_fit[idx]
-        on_owner = has[cust] & (rep[slot] == self.owner[cust])
-        fit[slot[on_owner]] = self.incumbent_fit[cust[on_owner]]
+        on_owner = has[seg] & (rep[slot] == owner[seg])
+        fit[slot[on_owner]] = incumbent[seg[on_owner]]
         only = np.flatnonzero(locked_only)
-        rep[ptr[only]] = self.owner[only]
-        fit[ptr[only]] = self.incumbent_fit[only]
+        rep[ptr[only]] = owner[only]
+        fit[ptr[only]] = incumbent[only]
         return ptr, rep, fit
 
     def pairs(self) -> tuple[npt.NDArray[np.int64], IntArray, FloatArray]:

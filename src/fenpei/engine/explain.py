@@ -218,21 +218,15 @@ def _runner_ups(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Best other eligible rep of each customer (highest fit, then lowest index): (rep, fit·100).
 
-    Vectorised over the batch: the candidates of every customer are laid out flat, the own
-    rep masked, and each customer's best is a segment maximum of fit·100·(R+1) + (R − rep).
+    Vectorised over the batch: the arcs of every customer laid out flat, the own rep
+    masked, and each customer's best is a segment maximum of fit·100·(R+1) + (R − rep).
     """
     n_reps = len(problem.reps)
     own = allocation.rep[idx].astype(np.int64)
-    k = problem.klass[idx]
-    lo = problem.class_ptr[k]
-    counts = problem.class_ptr[k + 1] - lo
-    seg = np.repeat(np.arange(idx.size, dtype=np.int64), counts)
-    pos = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(seg.size)
-    rep = problem.class_rep[pos].astype(np.int64)
-    f100 = np.rint(problem.class_fit[pos] * 100).astype(np.int64)
-    inc = problem.incumbent_fit[idx]
-    on_owner = (rep == problem.owner[idx][seg]) & ~np.isnan(inc[seg])
-    f100[on_owner] = np.rint(inc[seg][on_owner] * 100).astype(np.int64)
+    ptr, reps, fits = problem.arcs(idx)
+    seg = np.repeat(np.arange(idx.size, dtype=np.int64), np.diff(ptr))
+    rep = reps.astype(np.int64)
+    f100 = np.rint(fits * 100).astype(np.int64)
     key = np.where(rep != own[seg], f100 * (n_reps + 1) + (n_reps - rep), -1)
     best = np.full(idx.size, -1, dtype=np.int64)
     if key.size:

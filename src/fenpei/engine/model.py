@@ -247,6 +247,5 @@ class Allocation:
     objective: float
     loads: list[RepLoad]
     capacity: IntArray  # effective capacity per rep
-    eligible_count: IntArray  # eligible reps per customer
     solver: str
     stats: dict[str, float] = field(default_factory=dict)

@@ -206,7 +206,6 @@ def _solve_flow(problem: Problem, report: Progress) -> tuple[IntArray, dict[str,
         raise SolveError(f"min-cost flow ended with status {status}")
     flows = np.asarray(flow.flows(np.arange(tails.size, dtype=np.int32)), dtype=np.int64)
     solved = time.perf_counter()
-    report("assign", 0.9)
 
     rep_of = _decompose(
         n=n,
@@ -225,7 +224,6 @@ def _solve_flow(problem: Problem, report: Progress) -> tuple[IntArray, dict[str,
         ],
         hub0=hub0,
         rep0=rep0,
-        n_hubs=n_hubs,
     )
     return rep_of, {
         "groups": float(n_groups),
@@ -331,7 +329,6 @@ def solve(problem: Problem, progress: Progress | None = None, method: str = "flo
         objective=objective_of(problem, rep_of, score),
         loads=loads,
         capacity=problem.capacity,
-        eligible_count=_eligible_count(problem),
         solver=method,
         stats={**stats, "total_seconds": time.perf_counter() - started},
     )
@@ -353,7 +350,6 @@ def _decompose(
     hub_flow: npt.NDArray[np.int64],
     hub0: int,
     rep0: int,
-    n_hubs: int,
 ) -> IntArray:
     """Turn arc flows back into one rep per customer, deterministically.
 
@@ -389,7 +385,6 @@ def _decompose(
     h_order = np.lexsort((hub_head[out], hub_tail[out]))
     reps_in_order = np.repeat(hub_head[out][h_order], hub_flow[out][h_order]) - rep0
     rep_of[hub_customers] = reps_in_order.astype(np.int32)
-    del n_hubs
     return rep_of
 
 
@@ -399,9 +394,3 @@ def _chosen_fit(problem: Problem, rep_of: IntArray) -> npt.NDArray[np.float64]:
     if assigned.size:
         fit[assigned] = fit_total(fit_parts(problem, assigned, rep_of[assigned]))
     return fit
-
-
-def _eligible_count(problem: Problem) -> IntArray:
-    counts = np.diff(problem.class_ptr)[problem.klass].astype(np.int32)
-    locked_owner = problem.customers.locked & ~np.isnan(problem.incumbent_fit)
-    return counts + locked_owner.astype(np.int32)
