@@ -64,6 +64,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "fenpei.teams",
+    "fenpei.customers",
+    "fenpei.allocation",
+    "fenpei.web",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "fenpei.config.urls"
@@ -92,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fenpei.web.context.viewer",
             ],
         },
     },
@@ -139,6 +148,9 @@ LANGUAGES = [
     ("en", "English"),
 ]
 USE_I18N = True
+# Compiled catalogues ship with the package (src/fenpei/locale/*/LC_MESSAGES/django.mo),
+# so a fresh machine needs no GNU gettext.
+LOCALE_PATHS = [Path(__file__).resolve().parent.parent / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
@@ -148,3 +160,26 @@ STATIC_URL = "static/"
 STATIC_ROOT = WORK_DIR / "staticfiles"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Background work (big allocation runs, big imports) goes through django-tasks with the
+# database backend: the same database the app uses, so no broker is needed. `fenpei serve`
+# and `fenpei demo` run a worker thread in-process (the embedded setup); a production
+# deployment runs `fenpei db_worker` processes beside the web processes.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# Uploaded workbooks are read from memory or a temporary file; 50 MB holds ~500k rows.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+#: Runs with more customers in scope than this are computed by a background task with
+#: a progress bar; smaller ones are computed during the request (well under a second).
+FENPEI_BACKGROUND_RUN_SIZE = int(_env("FENPEI_BACKGROUND_RUN_SIZE", "3000"))

@@ -1,9 +1,22 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import set_language
 
 from fenpei.config.health import health
+from fenpei.web import views as web
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("health/", health, name="health"),
+    path("", web.home, name="home"),
+    path("help/", web.help_page, name="help"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("", include("fenpei.customers.urls")),
+    path("", include("fenpei.teams.urls")),
+    path("", include("fenpei.allocation.urls")),
 ]

@@ -1,0 +1,38 @@
+"""Reasons as words, in the reader's language.
+
+The engine words its own reasons (zh / en) because the CLI has no Django; reasons the
+app adds (a manual assignment, an import) are worded here through gettext.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from fenpei.engine import reason_text
+
+
+def engine_lang() -> str:
+    return "zh" if (get_language() or "zh-hans").startswith("zh") else "en"
+
+
+def reason_line(reason: dict[str, Any]) -> str:
+    kind = reason.get("kind")
+    if kind == "manual":
+        note = reason.get("note") or ""
+        return (
+            _("Assigned by hand by a manager: %(note)s") % {"note": note}
+            if note
+            else _("Assigned by hand by a manager.")
+        )
+    if kind == "import":
+        return _("Owner given in the imported sheet (现负责人).")
+    if kind == "claim":
+        return _("Claimed from the pool by the rep.")
+    return reason_text(reason, engine_lang())
+
+
+def reason_lines(reasons: list[dict[str, Any]]) -> list[str]:
+    return [reason_line(r) for r in reasons]

@@ -1,0 +1,478 @@
+"""Ownership changes and allocation runs: every write that gives a customer an owner.
+
+All ownership changes go through `_owners_set`, which ends the current assignment and
+starts the new one in the same transaction as the `Customer.owner` update; the partial
+unique index on Assignment turns any race into an error instead of two owners.
+
+A run is computed (preview) and then applied or discarded. Applying is atomic: the
+customers are locked, and if any changed owner since the preview the whole apply is
+refused, nothing is written, and the manager is told which customers to look at.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from statistics import fmean, pstdev
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fenpei.allocation.inputs import engine_customers, engine_reps
+from fenpei.allocation.models import (
+    Assignment,
+    AssignmentSource,
+    Run,
+    RunItem,
+    RunScope,
+    RunStatus,
+)
+from fenpei.allocation.selectors import policy_active, policy_engine, rep_loads, run_get
+from fenpei.customers.models import Customer, Stage
+from fenpei.customers.selectors import customers_visible_to
+from fenpei.engine import allocate, explain_assignments, explain_unassigned
+from fenpei.engine.model import TIERS, Level
+from fenpei.teams.access import Viewer, reps_visible_to
+from fenpei.teams.models import Rep, RepStatus
+
+Progress = Callable[[str, float], None]
+
+
+# ------------------------------------------------------------------ ownership changes
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerChange:
+    customer: Customer
+    rep: Rep | None  # None: back to the pool
+    reasons: list[dict[str, Any]]
+
+
+def _owners_set(
+    changes: Sequence[OwnerChange],
+    *,
+    source: str,
+    user_id: int | None,
+    run: Run | None = None,
+    note: str = "",
+    end_reason: str = "",
+) -> int:
+    """End the current assignments of the changed customers and start the new ones.
+    Must run inside a transaction that has locked the customers."""
+    now = timezone.now()
+    moving = [ch for ch in changes if ch.customer.owner_id != (ch.rep.pk if ch.rep else None)]
+    if not moving:
+        return 0
+    ids = [ch.customer.pk for ch in moving]
+    Assignment.objects.filter(customer_id__in=ids, ended_at__isnull=True).update(
+        ended_at=now, ended_by_id=user_id, end_reason=end_reason[:200]
+    )
+    Assignment.objects.bulk_create(
+        Assignment(
+            customer=ch.customer,
+            rep=ch.rep,
+            source=source,
+            run=run,
+            reasons=ch.reasons,
+            note=note[:200],
+            started_by_id=user_id,
+            started_at=now,
+        )
+        for ch in moving
+        if ch.rep is not None
+    )
+    for ch in moving:
+        c = ch.customer
+        c.owner = ch.rep
+        c.owned_since = now if ch.rep is not None else None
+        if ch.rep is not None and ch.rep.team_id is not None:
+            c.team_id = ch.rep.team_id
+        c.updated_at = now
+    Customer.objects.bulk_update(
+        [ch.customer for ch in moving], ["owner", "owned_since", "team", "updated_at"], 500
+    )
+    return len(moving)
+
+
+def _locked_customers(viewer: Viewer, ids: Sequence[int]) -> list[Customer]:
+    visible = customers_visible_to(viewer).filter(pk__in=list(ids))
+    customers = list(Customer.objects.select_for_update().filter(pk__in=visible.values("pk")))
+    if len(customers) != len(set(ids)):
+        # Not "permission denied": to the viewer the others simply do not exist.
+        raise ValidationError(_("Some selected customers no longer exist or are not yours."))
+    return sorted(customers, key=lambda c: c.pk)
+
+
+def _require_manager(viewer: Viewer) -> None:
+    if not viewer.can_manage:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def customers_assign(
+    viewer: Viewer, customer_ids: Sequence[int], rep_id: int, note: str = ""
+) -> int:
+    """A manager gives the selected customers to one rep. Returns how many changed owner."""
+    _require_manager(viewer)
+    rep = reps_visible_to(viewer).filter(pk=rep_id).first()
+    if rep is None:
+        raise ValidationError(_("No such rep in your teams."))
+    if rep.status == RepStatus.DEPARTED:
+        raise ValidationError(_("%(rep)s has left and cannot take customers.") % {"rep": rep.name})
+    customers = _locked_customers(viewer, customer_ids)
+    reason = {"kind": "manual", "note": note[:200]}
+    changes = [OwnerChange(c, rep, [reason]) for c in customers]
+    return _owners_set(
+        changes,
+        source=AssignmentSource.MANUAL,
+        user_id=viewer.user_id,
+        note=note,
+        end_reason=_("reassigned by hand"),
+    )
+
+
+@transaction.atomic
+def customers_release(viewer: Viewer, customer_ids: Sequence[int], note: str = "") -> int:
+    """A manager returns the selected customers to the pool (公海)."""
+    _require_manager(viewer)
+    customers = _locked_customers(viewer, customer_ids)
+    changes = [OwnerChange(c, None, []) for c in customers]
+    return _owners_set(
+        changes,
+        source=AssignmentSource.MANUAL,
+        user_id=viewer.user_id,
+        note=note,
+        end_reason=note or _("returned to the pool"),
+    )
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+def _scope_customers(run: Run, viewer: Viewer) -> QuerySet[Customer]:
+    visible = customers_visible_to(viewer).exclude(stage=Stage.LOST)
+    if run.scope == RunScope.SELECTION:
+        return visible.filter(pk__in=run.selection)
+    if run.scope == RunScope.TEAM:
+        if run.team_id is None:
+            raise ValidationError(_("Choose a team."))
+        return visible.filter(
+            Q(team_id=run.team_id)
+            | Q(owner__team_id=run.team_id)
+            | Q(owner__isnull=True, team__isnull=True)
+        )
+    visible = visible.filter(owner__isnull=True)
+    if run.team_id is not None:
+        visible = visible.filter(Q(team_id=run.team_id) | Q(team__isnull=True))
+    return visible
+
+
+def _scope_reps(run: Run, viewer: Viewer) -> QuerySet[Rep]:
+    reps = reps_visible_to(viewer).exclude(status=RepStatus.DEPARTED)
+    if run.team_id is not None:
+        reps = reps.filter(team_id=run.team_id)
+    return reps.order_by("key")
+
+
+def _viewer_of_run(run: Run) -> Viewer:
+    from fenpei.teams.access import viewer_of  # noqa: PLC0415 (only tasks need it)
+
+    return viewer_of(run.created_by)
+
+
+@transaction.atomic
+def run_create(
+    viewer: Viewer,
+    *,
+    scope: str,
+    team_id: int | None = None,
+    customer_ids: Sequence[int] = (),
+    as_of: date | None = None,
+) -> Run:
+    """Create a run and compute its preview: during the request when it is small, in a
+    background task (with progress) when it is big."""
+    _require_manager(viewer)
+    if scope not in RunScope.values:
+        raise ValidationError(_("Unknown scope."))
+    if team_id is not None and not (viewer.is_admin or team_id in viewer.team_ids):
+        raise ValidationError(_("No such team among yours."))
+    if scope == RunScope.TEAM and team_id is None:
+        if len(viewer.team_ids) != 1:
+            raise ValidationError(_("Choose a team."))
+        team_id = next(iter(viewer.team_ids))
+    if scope == RunScope.SELECTION and not customer_ids:
+        raise ValidationError(_("Select at least one customer."))
+    run = Run.objects.create(
+        policy=policy_active(),
+        scope=scope,
+        team_id=team_id,
+        selection=sorted({int(i) for i in customer_ids}),
+        as_of=as_of or timezone.localdate(),
+        created_by_id=viewer.user_id,
+        status=RunStatus.QUEUED,
+    )
+    size = _scope_customers(run, viewer).count()
+    if size == 0:
+        run.delete()
+        raise ValidationError(_("There are no customers to allocate in this scope."))
+    if size > settings.FENPEI_BACKGROUND_RUN_SIZE:
+        from fenpei.allocation.tasks import run_compute_task  # noqa: PLC0415
+
+        run.summary = {"customers": size}
+        run.save(update_fields=["summary"])
+        transaction.on_commit(lambda: run_compute_task.enqueue(run.pk))
+        return run
+    run_compute(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+class _ProgressWriter:
+    """Engine progress → Run.progress, at most a few writes a second."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.last = 0.0
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.3 and fraction < 1.0:
+            return
+        self.last = now
+        Run.objects.filter(pk=self.run_id).update(
+            stage=stage[:20], progress=min(max(fraction, 0.0), 1.0)
+        )
+
+
+def run_compute(run_id: int) -> None:
+    """Compute the preview of a queued run. Never leaves a run half-computed: on any
+    error the run is marked failed with the message and its items are removed."""
+    run = Run.objects.select_related("policy", "created_by").get(pk=run_id)
+    if run.status not in (RunStatus.QUEUED, RunStatus.COMPUTING):
+        return
+    Run.objects.filter(pk=run_id).update(status=RunStatus.COMPUTING, progress=0.0)
+    try:
+        _compute(run, _ProgressWriter(run_id))
+    except Exception as exc:
+        RunItem.objects.filter(run_id=run_id).delete()
+        Run.objects.filter(pk=run_id).update(status=RunStatus.FAILED, error=str(exc)[:2000])
+        raise
+
+
+def _compute(run: Run, progress: Progress) -> None:
+    viewer = _viewer_of_run(run)
+    policy = policy_engine(run.policy)
+    customers = list(_scope_customers(run, viewer).order_by("pk"))
+    reps = list(_scope_reps(run, viewer).select_related("team"))
+    rep_index = {r.pk: j for j, r in enumerate(reps)}
+    loads_now = rep_loads([r.pk for r in reps])
+    in_scope_owned: dict[int, int] = {}
+    for c in customers:
+        if c.owner_id in rep_index:
+            in_scope_owned[c.owner_id] = in_scope_owned.get(c.owner_id, 0) + 1
+    existing = {r.pk: loads_now.get(r.pk, 0) - in_scope_owned.get(r.pk, 0) for r in reps}
+    table = engine_customers(customers, {r.pk: r.key for r in reps})
+    engine_rep_list = engine_reps(reps, existing, run.as_of)
+    started = time.monotonic()
+    problem, allocation = allocate(
+        table, engine_rep_list, policy, as_of=run.as_of, progress=progress
+    )
+    seconds = time.monotonic() - started
+
+    assigned = np.flatnonzero(allocation.rep >= 0)
+    reasons: dict[int, list[dict[str, Any]]] = {}
+    if assigned.size:
+        for i, rs in zip(
+            assigned.tolist(), explain_assignments(problem, allocation, assigned), strict=True
+        ):
+            reasons[i] = [_structured(r) for r in rs]
+    for i in np.flatnonzero(allocation.rep < 0).tolist():
+        reasons[i] = [_structured(explain_unassigned(problem, allocation, i))]
+
+    items = []
+    for i, c in enumerate(customers):
+        j = int(allocation.rep[i])
+        score = float(allocation.score[i]) if j >= 0 else None
+        items.append(
+            RunItem(
+                run=run,
+                customer=c,
+                previous_owner_id=c.owner_id,
+                rep_id=reps[j].pk if j >= 0 else None,
+                priority=float(allocation.priority[i]),
+                tier=TIERS[int(allocation.tier[i])],
+                score=score,
+                reasons=reasons[i],
+            )
+        )
+    loads = []
+    for j, r in enumerate(reps):
+        after = existing[r.pk] + allocation.loads[j].assigned
+        loads.append(
+            {
+                "rep": r.pk,
+                "key": r.key,
+                "name": r.name,
+                "level": int(r.level),
+                "team": r.team.name if r.team else "",
+                "capacity": int(allocation.capacity[j]),
+                "before": loads_now.get(r.pk, 0),
+                "after": after,
+                "active": engine_rep_list[j].active,
+            }
+        )
+    summary = _summary(customers, allocation, reps, loads, seconds)
+    with transaction.atomic():
+        RunItem.objects.filter(run_id=run.pk).delete()
+        RunItem.objects.bulk_create(items, batch_size=500)
+        Run.objects.filter(pk=run.pk).update(
+            status=RunStatus.PREVIEW, progress=1.0, stage="", summary=summary, loads=loads
+        )
+
+
+def _structured(reason: dict[str, Any]) -> dict[str, Any]:
+    """Reasons are stored as data and worded when shown, in the reader's language."""
+    out = {k: v for k, v in reason.items() if k != "text"}
+    if isinstance(out.get("reason"), dict):
+        out["reason"] = _structured(out["reason"])
+    return out
+
+
+def _summary(
+    customers: Sequence[Customer],
+    allocation: Any,
+    reps: Sequence[Rep],
+    loads: Sequence[dict[str, Any]],
+    seconds: float,
+) -> dict[str, Any]:
+    rep_of = allocation.rep
+    moved = kept = new = 0
+    for i, c in enumerate(customers):
+        j = int(rep_of[i])
+        if j < 0:
+            continue
+        if c.owner_id is None:
+            new += 1
+        elif reps[j].pk == c.owner_id:
+            kept += 1
+        else:
+            moved += 1
+    util_before = [
+        ld["before"] / ld["capacity"] for ld in loads if ld["capacity"] > 0 and ld["active"]
+    ]
+    util_after = [
+        ld["after"] / ld["capacity"] for ld in loads if ld["capacity"] > 0 and ld["active"]
+    ]
+    tier_a = np.flatnonzero((allocation.tier == 0) & (rep_of >= 0))
+    senior = sum(1 for i in tier_a.tolist() if reps[int(rep_of[i])].level == Level.SENIOR)
+
+    def spread(values: list[float]) -> dict[str, float]:
+        if not values:
+            return {"min": 0.0, "max": 0.0, "mean": 0.0, "std": 0.0}
+        return {
+            "min": round(min(values), 4),
+            "max": round(max(values), 4),
+            "mean": round(fmean(values), 4),
+            "std": round(pstdev(values), 4),
+        }
+
+    return {
+        "customers": len(customers),
+        "assigned": int((rep_of >= 0).sum()),
+        "unassigned": int((rep_of < 0).sum()),
+        "new": new,
+        "kept": kept,
+        "moved": moved,
+        "reps": len(reps),
+        "at_capacity": sum(1 for ld in loads if ld["active"] and ld["after"] >= ld["capacity"]),
+        "objective": round(float(allocation.objective), 4),
+        "solver": allocation.solver,
+        "seconds": round(seconds, 3),
+        "utilisation_before": spread(util_before),
+        "utilisation_after": spread(util_after),
+        "tier_a": int(tier_a.size),
+        "tier_a_senior": senior,
+    }
+
+
+@transaction.atomic
+def run_apply(viewer: Viewer, run_id: int) -> int:
+    """Apply a previewed run: all of it or, if anything changed since, nothing."""
+    _require_manager(viewer)
+    run = Run.objects.select_for_update().get(pk=run_get(viewer, run_id).pk)
+    if run.status != RunStatus.PREVIEW:
+        raise ValidationError(_("Only a run in preview can be applied."))
+    items = list(run.items.all())
+    customers = {
+        c.pk: c
+        for c in Customer.objects.select_for_update().filter(
+            pk__in=[it.customer_id for it in items]
+        )
+    }
+    stale = [
+        it
+        for it in items
+        if it.customer_id not in customers
+        or customers[it.customer_id].owner_id != it.previous_owner_id
+    ]
+    if stale:
+        names = ", ".join(
+            customers[it.customer_id].name if it.customer_id in customers else f"#{it.customer_id}"
+            for it in stale[:5]
+        )
+        raise ValidationError(
+            ngettext(
+                "%(count)d customer changed owner after the preview (%(names)s). Compute the run again.",
+                "%(count)d customers changed owner after the preview (%(names)s). Compute the run again.",
+                len(stale),
+            )
+            % {"count": len(stale), "names": names}
+        )
+    reps = {r.pk: r for r in Rep.objects.filter(pk__in={it.rep_id for it in items if it.rep_id})}
+    gone = [r.name for r in reps.values() if r.status == RepStatus.DEPARTED]
+    if gone:
+        raise ValidationError(
+            _("%(names)s left after the preview. Compute the run again.")
+            % {"names": ", ".join(gone)}
+        )
+    changes = []
+    for it in items:
+        c = customers[it.customer_id]
+        c.priority, c.tier = it.priority, it.tier
+        if it.rep_id is not None:
+            changes.append(OwnerChange(c, reps[it.rep_id], it.reasons))
+    Customer.objects.bulk_update(list(customers.values()), ["priority", "tier"], 500)
+    changed = _owners_set(
+        changes,
+        source=AssignmentSource.RUN,
+        user_id=viewer.user_id,
+        run=run,
+        end_reason=_("moved by run #%(run)d") % {"run": run.pk},
+    )
+    run.status = RunStatus.APPLIED
+    run.decided_by_id = viewer.user_id
+    run.decided_at = timezone.now()
+    run.summary = {**run.summary, "applied_changes": changed}
+    run.save(update_fields=["status", "decided_by", "decided_at", "summary"])
+    return changed
+
+
+@transaction.atomic
+def run_discard(viewer: Viewer, run_id: int) -> None:
+    _require_manager(viewer)
+    run = Run.objects.select_for_update().get(pk=run_get(viewer, run_id).pk)
+    if run.status not in (RunStatus.PREVIEW, RunStatus.QUEUED, RunStatus.FAILED):
+        raise ValidationError(_("Only a run in preview can be discarded."))
+    run.status = RunStatus.DISCARDED
+    run.decided_by_id = viewer.user_id
+    run.decided_at = timezone.now()
+    run.save(update_fields=["status", "decided_by", "decided_at"])

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from fenpei.customers import import_views, views
+
+app_name = "customers"
+
+urlpatterns: list[URLPattern] = [
+    path("customers/", views.table, name="table"),
+    path("mine/", views.mine, name="mine"),
+    path("imports/", import_views.upload, name="import"),
+]
