@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("fenpei.customers.urls")),
+    path("", include("fenpei.customers.import_urls")),
     path("", include("fenpei.teams.urls")),
     path("", include("fenpei.allocation.urls")),
 ]
