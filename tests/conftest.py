@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -46,6 +47,26 @@ def make_customer(name: str, **fields: object) -> Customer:
     customer_derive(customer)
     customer.save()
     return customer
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """SQLite tests run on a file, as the app does, not Django's shared in-memory database:
+    shared-cache memory databases lock whole tables and fail at once ("database table is
+    locked") when a server or worker thread reads while the test writes; a file database
+    has WAL and the busy timeout, like production."""
+    from django.conf import settings  # noqa: PLC0415
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test = database.setdefault("TEST", {})
+        test["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Any) -> None:
+    # The real hasher costs ~0.3 s per login created; tests make many.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

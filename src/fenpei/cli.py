@@ -3,9 +3,13 @@
     fenpei assign BOOK.xlsx -o OUT.json|OUT.csv|OUT.xlsx [--policy policy.toml] …
     fenpei assign CUSTOMERS.csv --reps REPS.csv -o OUT.json
     fenpei policy init [PATH] [--force]
-    fenpei <django command> …          (migrate, runserver, createsuperuser …)
+    fenpei demo [--host H] [--port 8000] [--no-serve] [--reset]
+    fenpei serve [--host H] [--port 8000] [--no-worker]
+    fenpei <django command> …          (migrate, createsuperuser, db_worker …)
 
 `assign` needs no database: it reads the sheet, runs the engine and writes the result.
+`demo` and `serve` are Django management commands (fenpei.web.management.commands), so
+they are reached through the Django route below like any other; the epilog lists them.
 A user mistake (missing file, sheet or column, bad policy) ends with one line
 `fenpei: error: …` and exit code 2, never a traceback.
 """
@@ -80,11 +84,22 @@ def _date(text: str) -> date:
         raise UserError(f"--as-of: not a date (YYYY-MM-DD): {text}") from None
 
 
+EPILOG = """\
+web app (a database: fenpei.sqlite3 in this folder, or DATABASE_URL):
+  demo     load a demo company (5 teams, 40 reps, 2,000 customers) and serve it;
+           run again to just serve it; --reset starts over, --no-serve only loads
+  serve    serve the app: pages, static files and the background task worker
+           (--host, --port, --no-worker); `fenpei serve --help` for details
+
+Other commands (migrate, createsuperuser, db_worker …) go to Django."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fenpei",
         description="Fenpei (分配): optimal, explainable customer allocation.",
-        epilog="Other commands (migrate, runserver, createsuperuser …) go to Django.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(print_help=parser.print_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -53,7 +53,7 @@ def test_apply_refuses_when_a_customer_changed_since_preview(company, customers)
     run = run_create(manager, scope="unassigned")
     moved = customers[0]
     customers_assign(manager, [moved.pk], company.rep2.pk, note="客户指定")
-    with pytest.raises(ValidationError, match="changed owner"):
+    with pytest.raises(ValidationError, match="负责人发生了变化"):
         run_apply(manager, run.pk)
     # Nothing of the run was written: only the manual assignment exists.
     assert Assignment.objects.count() == 1

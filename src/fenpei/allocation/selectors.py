@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
-from fenpei.allocation.models import Assignment, PolicyVersion, Run
+from fenpei.allocation.models import Assignment, PolicyVersion, Run, RunItem
 from fenpei.engine import DEFAULT_POLICY_TOML, Policy, policy_from_toml
 from fenpei.teams.access import Viewer
 from fenpei.teams.models import Rep
@@ -40,6 +40,18 @@ def runs_visible_to(viewer: Viewer) -> QuerySet[Run]:
 
 def run_get(viewer: Viewer, pk: int) -> Run:
     return runs_visible_to(viewer).get(pk=pk)
+
+
+def run_items(run: Run, show: str = "all") -> QuerySet[RunItem]:
+    """Items of a run's preview. show: "changes" (new owner), "unassigned", or "all"."""
+    items = run.items.select_related("customer", "rep", "previous_owner").order_by(
+        "-priority", "customer__key", "pk"
+    )
+    if show == "changes":
+        return items.filter(rep__isnull=False).exclude(rep_id=F("previous_owner_id"))
+    if show == "unassigned":
+        return items.filter(rep__isnull=True)
+    return items
 
 
 def assignments_of_customer(customer_id: int) -> QuerySet[Assignment]:

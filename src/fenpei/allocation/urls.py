@@ -8,5 +8,25 @@ app_name = "allocation"
 
 urlpatterns: list[URLPattern] = [
     path("runs/", views.runs, name="runs"),
+    path("runs/new/", views.run_new, name="run_new"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
+    path("runs/<int:pk>/apply/", views.run_apply_view, name="run_apply"),
+    path("runs/<int:pk>/discard/", views.run_discard_view, name="run_discard"),
     path("policy/", policy_views.policy, name="policy"),
+    path("policy/rules/", policy_views.policy_rules, name="policy_rules"),
+    path("policy/toml/", policy_views.policy_toml_save, name="policy_toml"),
+    path("policy/policy.toml", policy_views.policy_download, name="policy_download"),
+    path("policy/history/", policy_views.policy_history, name="policy_history"),
+    path("policy/v<int:number>/", policy_views.policy_version, name="policy_version"),
+    path(
+        "policy/v<int:number>/activate/",
+        policy_views.policy_activate,
+        name="policy_activate",
+    ),
+    path(
+        "policy/v<int:number>/policy.toml",
+        policy_views.policy_version_download,
+        name="policy_version_download",
+    ),
 ]

@@ -26,6 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
+
+# Lets generic classes (ModelAdmin[Customer], QuerySet[Rep]) be subscripted at run time.
+django_stubs_ext.monkeypatch()
 
 _TRUE_WORDS = frozenset({"true", "1", "yes"})
 

@@ -8,5 +8,10 @@ app_name = "customers"
 
 urlpatterns: list[URLPattern] = [
     path("customers/", views.table, name="table"),
+    path("customers/bulk/", views.bulk, name="bulk"),
+    path("customers/export.xlsx", views.export, name="export"),
+    path("customers/<int:pk>/", views.detail, name="detail"),
+    path("customers/<int:pk>/edit/", views.edit, name="edit"),
+    path("customers/<int:pk>/reasons/", views.reasons, name="reasons"),
     path("mine/", views.mine, name="mine"),
 ]

@@ -373,3 +373,152 @@ territory = "hard"       # hard：只分给负责该地区的销售 / only reps 
 
 def default_policy() -> Policy:
     return policy_from_toml(DEFAULT_POLICY_TOML)
+
+
+# ------------------------------------------------------------------ writing a policy back
+#
+# The web editor saves versions as TOML so that every stored version is a file a manager
+# can read, diff and load with `policy_from_toml`. The emitter is hand-written because
+# the standard library only reads TOML; it needs nothing beyond tables, an array of
+# tables, strings, numbers, booleans and string lists. Sets are written sorted (tiers and
+# intents in their natural order) so the same policy always gives the same text, and two
+# versions diff line by line.
+
+_INTENT_ORDER = ("high", "medium", "low", "unknown")
+
+
+def _sorted_strings(values: frozenset[str], order: tuple[str, ...] = ()) -> list[str]:
+    rank = {v: i for i, v in enumerate(order)}
+    return sorted(values, key=lambda v: (rank.get(v, len(rank)), v))
+
+
+def _rule_to_dict(rule: RoutingRule) -> dict[str, Any]:
+    c = rule.when
+    when: dict[str, Any] = {}
+    for key, values, order in (
+        ("regions", c.regions, ()),
+        ("industries", c.industries, ()),
+        ("tiers", c.tiers, TIERS),
+        ("intents", c.intents, _INTENT_ORDER),
+    ):
+        if values:
+            when[key] = _sorted_strings(values, tuple(order))
+    if c.min_value is not None:
+        when["min_value"] = c.min_value
+    if c.max_value is not None:
+        when["max_value"] = c.max_value
+    out: dict[str, Any] = {"name": rule.name}
+    if rule.teams:
+        out["teams"] = _sorted_strings(rule.teams)
+    if rule.reps:
+        out["reps"] = _sorted_strings(rule.reps)
+    out["ignore_territory"] = rule.ignore_territory
+    out["when"] = when
+    return out
+
+
+def policy_to_dict(policy: Policy) -> dict[str, Any]:
+    """The policy as the plain document `policy_from_dict` reads (every key present)."""
+    pw, ps, f = policy.priority_weights, policy.priority_scales, policy.fit
+    return {
+        "priority": {
+            "value": pw.value,
+            "intent": pw.intent,
+            "newness": pw.newness,
+            "history": pw.history,
+        },
+        "value": {"unit": ps.value_unit, "full": ps.value_full},
+        "intent": {
+            "high": ps.intent_high,
+            "medium": ps.intent_medium,
+            "low": ps.intent_low,
+            "unknown": ps.intent_unknown,
+        },
+        "history": {"full": ps.history_full, "half_life_days": ps.recency_half_life_days},
+        "tiers": {"a": policy.tiers.a, "b": policy.tiers.b},
+        "fit": {k: getattr(f, k) for k in FitBonuses.__slots__},
+        "allocation": {
+            "coverage_weight": policy.coverage_weight,
+            "balance_weight": policy.balance_weight,
+            "default_capacity": policy.default_capacity,
+            "territory": policy.territory,
+        },
+        "rules": [_rule_to_dict(r) for r in policy.rules],
+    }
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f"}
+_TOML_ESCAPES["\r"] = "\\r"
+# Whole numbers are written without ".0" (as a person would type them) while they are
+# exactly representable; larger ones keep Python's shortest round-trip float form.
+_WHOLE_LIMIT = 2.0**53
+
+
+def _toml_string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PolicyError(f"cannot write {value!r} as a policy number")
+        if value.is_integer() and abs(value) < _WHOLE_LIMIT:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def _toml_table(lines: list[str], header: str, table: dict[str, Any]) -> None:
+    lines.append(header)
+    lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
+
+
+_SECTION_COMMENTS = {
+    "priority": "# 优先级权重 / priority weights",
+    "value": "# 潜在价值计分（元）/ potential value scale (yuan)",
+    "intent": "# 合作意向得分（0–1）/ points per intent level (0–1)",
+    "history": "# 历史交易 / past deals",
+    "tiers": "# 等级阈值 / tier thresholds: priority ≥ a → A, ≥ b → B, otherwise C",
+    "fit": "# 匹配度 = 1 + 加成 / fit = 1 + bonuses",
+    "allocation": "# M = coverage_weight, λ = balance_weight; territory = hard / soft / off",
+}
+
+
+def policy_to_toml(policy: Policy) -> str:
+    """The policy as a TOML document; `policy_from_toml` reads it back to an equal policy.
+
+    Deterministic: equal policies give identical text. Routing rules keep their order
+    (the first match decides), each as `[[rules]]` followed by its `[rules.when]`.
+    """
+    doc = policy_to_dict(policy)
+    lines = ["# Fenpei 分配策略 / allocation policy"]
+    for name, comment in _SECTION_COMMENTS.items():
+        lines.append("")
+        lines.append(comment)
+        _toml_table(lines, f"[{name}]", doc[name])
+    if doc["rules"]:
+        lines.append("")
+        lines.append("# 路由规则按顺序匹配，第一条命中的规则决定")
+        lines.append("# routing rules are tried in order; the first match decides")
+    for rule in doc["rules"]:
+        when = rule.pop("when")
+        lines.append("")
+        _toml_table(lines, "[[rules]]", rule)
+        _toml_table(lines, "[rules.when]", when)
+    return "\n".join(lines) + "\n"

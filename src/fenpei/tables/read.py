@@ -880,9 +880,11 @@ def _row_problem(cols: _Columns, position: int, name: str) -> str | None:
     return None
 
 
-def _keys(cols: _Columns, what: str) -> tuple[list[str], list[str]]:
+def _keys(cols: _Columns, what: str, *, repeated_keys: bool = False) -> tuple[list[str], list[str]]:
     """Drop nameless rows and note or totals rows, compute keys, drop rows with a repeated
-    key: (names, keys). Runs before any other column is read: positions are sheet rows."""
+    key: (names, keys). Runs before any other column is read: positions are sheet rows.
+
+    With `repeated_keys` rows with a repeated key are kept (an import merges them)."""
     names = cols.texts("name") or []
     # Checked on the whole column at once: a set and one regex pass in the usual case.
     present = set(names)
@@ -934,7 +936,7 @@ def _keys(cols: _Columns, what: str) -> tuple[list[str], list[str]]:
     elif "" in keys:
         fallback = list(map(str, cols.row_numbers)) if what == "customer" else names
         keys = [key or fallback[position] for position, key in enumerate(keys)]
-    if len(set(keys)) == len(keys):
+    if repeated_keys or len(set(keys)) == len(keys):
         return names, keys
     seen: dict[str, int] = {}
     unique: list[int] = []
@@ -1090,11 +1092,13 @@ def _intent(value: Any) -> int:
     return int(parse_intent(value))
 
 
-def _parse_customers(sheet: Sheet, lang: str) -> tuple[_CustomerColumns, _Columns]:
+def _parse_customers(
+    sheet: Sheet, lang: str, *, repeated_keys: bool = False
+) -> tuple[_CustomerColumns, _Columns]:
     columns = map_headers(sheet.headers, "customers")
     _required(sheet, columns, "name", "customers")
     cols = _Columns(sheet, columns, "customers", lang)
-    names, keys = _keys(cols, "customer")
+    names, keys = _keys(cols, "customer", repeated_keys=repeated_keys)
     region, city = _locations(cols)
     value_factor = columns["potential_value"].factor if "potential_value" in columns else 1.0
     amount_factor = columns["deal_amount"].factor if "deal_amount" in columns else 1.0
@@ -1160,6 +1164,11 @@ def _regions(value: Any) -> tuple[frozenset[str], list[str]]:
 
 
 def _parse_reps(sheet: Sheet, lang: str) -> tuple[list[Rep], list[CellError]]:
+    reps, cols = _parse_rep_columns(sheet, lang)
+    return reps, cols.errors
+
+
+def _parse_rep_columns(sheet: Sheet, lang: str) -> tuple[list[Rep], _Columns]:
     columns = map_headers(sheet.headers, "reps")
     _required(sheet, columns, "name", "reps")
     cols = _Columns(sheet, columns, "reps", lang)
@@ -1204,7 +1213,7 @@ def _parse_reps(sheet: Sheet, lang: str) -> tuple[list[Rep], list[CellError]]:
         )
         for i in range(len(keys))
     ]
-    return reps, cols.errors
+    return reps, cols
 
 
 # ------------------------------------------------------------------------ owners
@@ -1422,4 +1431,260 @@ def _read_book(
         credit_codes=parsed.credit_codes,
         customer_sheet=customer_sheet.name,
         rep_sheet=rep_sheet.name,
+    )
+
+
+# ------------------------------------------------------- import into a database
+#
+# The web import writes the rows into stored records, where an empty or bad cell must not
+# overwrite what is already known: so besides the values it needs, per column, which
+# cells held a usable value, and the header mapping to show the user before confirming.
+
+
+@dataclass(slots=True)
+class RepRows:
+    """The reps of a rep sheet, column by column, for an import."""
+
+    sheet: str
+    columns: dict[str, str]  # field → header as written, for the columns found
+    ignored: list[str]  # headers that name no known column
+    rows: list[int]
+    keys: list[str]  # 工号; the name when the sheet has no 工号 column
+    names: list[str]
+    teams: list[str]
+    regions: list[list[str]]
+    industries: list[list[str]]
+    products: list[list[str]]
+    level: list[int]
+    capacity: list[int | None]
+    status: list[str]  # "active", "on_leave" or "departed"
+    filled: dict[str, list[bool]]  # field → the cell held a usable value
+    errors: list[CellError]
+
+
+@dataclass(slots=True)
+class CustomerRows:
+    """The customers of one sheet, column by column, for an import.
+
+    Rows with the same 客户编号 are all kept (the import merges them); a row without a
+    name, or a note or totals row, is reported and left out, as in `read_book`.
+    """
+
+    sheet: str
+    columns: dict[str, str]  # field → header as written, for the columns found
+    ignored: list[str]  # headers that name no known column
+    rows: list[int]  # Excel row of each customer
+    keys: list[str]  # 客户编号 as written; "" when the row (or the sheet) has none
+    names: list[str]
+    region: list[str]  # province short name
+    city: list[str]
+    address: list[str]
+    industry: list[str]
+    products: list[list[str]]
+    potential_value: list[float]
+    intent: list[int]
+    deal_count: list[int]
+    deal_amount: list[float]
+    last_deal: list[date | None]
+    is_new: list[bool | None]
+    owner_text: list[str]  # 现负责人 as written: a 工号, a name or both
+    locked: list[bool]
+    contacts: list[str]
+    phones: list[str]
+    emails: list[str]
+    credit_codes: list[str]
+    filled: dict[str, list[bool]]  # field → the cell held a usable value
+    errors: list[CellError]
+    skipped_rows: int  # rows reported and left out (no name, notes, totals)
+    reps: RepRows | None = None
+
+
+# What a 在岗 cell says when the rep has left for good, not just for now.
+_DEPARTED = frozenset(("离职", "已离职", "离岗", "辞职", "departed", "left", "resigned"))
+# A 地区 cell holding a street address rather than just a place.
+_STREET = re.compile(r"[路街道巷弄号栋楼室]|\d")
+
+
+def read_customer_rows(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    with_reps: bool = True,
+    lang: str = "zh",
+) -> CustomerRows:
+    """Read the customers of a workbook or CSV / TSV file for an import; no rep sheet is
+    needed. With `with_reps`, a rep sheet named as usual (销售 / 销售人员 / Reps …) in the
+    same workbook is read too. Raises `InputError` when the input is unusable."""
+    lang = "en" if lang == "en" else "zh"
+    with _no_gc():
+        customer_sheet, rep_sheet = _import_sheets(Path(path), sheet, with_reps)
+        parsed, cols = _parse_customers(customer_sheet, lang, repeated_keys=True)
+        reps = _rep_rows(rep_sheet, lang) if rep_sheet is not None else None
+    return _customer_rows(customer_sheet, parsed, cols, reps)
+
+
+def resolve_owner(text: str, keys: set[str], by_name: dict[str, str | None]) -> str | None:
+    """The rep key a 现负责人 cell names: a 工号, a name (`by_name` maps a name to its key,
+    or to None when several reps share it), or both (张伟(S001)); None when unknown."""
+    if text in keys:
+        return text
+    key = by_name.get(text)
+    if key is not None:
+        return key
+    return _owner_in_parts(text, keys, by_name)
+
+
+def _import_sheets(path: Path, wanted: str | None, with_reps: bool) -> tuple[Sheet, Sheet | None]:
+    _check_file(path)
+    kind = _kind(path)
+    if kind == "csv":
+        return read_csv(path, "customers"), None
+    if kind == "html":
+        return read_html(path, "customers"), None
+    book = Workbook(path)
+    rep_name = book.find(None, REP_SHEETS, "reps", named_only=True) if wanted is None else None
+    name = book.find(wanted, CUSTOMER_SHEETS, "customers", rep_name)
+    if name is None:
+        raise InputError(
+            f"{path}: no customer sheet (客户 / 客户列表 / Customers); "
+            f"sheets: {', '.join(book.sheet_names)}"
+        )
+    customers = book.sheet(name, "customers")
+    if not with_reps:
+        return customers, None
+    if rep_name is None:
+        rep_name = book.find(None, REP_SHEETS, "reps", name, named_only=True)
+    if rep_name is None or rep_name == name:
+        return customers, None
+    return customers, book.sheet(rep_name, "reps")
+
+
+def _bad_cells(errors: Sequence[CellError]) -> set[tuple[int, str]]:
+    return {(e.row, e.column) for e in errors}
+
+
+def _filled(cols: _Columns, name: str, bad: set[tuple[int, str]]) -> list[bool]:
+    """Per row: the cell of this column held a value that was read (not empty, not a
+    placeholder such as "-", not reported as bad)."""
+    raw = cols.raw(name)
+    if raw is None:
+        return [False] * len(cols.row_numbers)
+    header = cols.header(name)
+    return [
+        not (value is None or value == "" or is_placeholder(value))
+        and not (value.__class__ is str and not value.strip())
+        and (row, header) not in bad
+        for row, value in zip(cols.row_numbers, raw, strict=True)
+    ]
+
+
+def _addresses(cols: _Columns, region: list[str]) -> list[str]:
+    """The 地址 column; without one, a 地区 cell that holds a street address (上海市浦东新区
+    张江路88号): people often keep the whole address there, and it is worth keeping."""
+    texts = cols.texts("address")
+    if texts is not None:
+        return texts
+    raw = cols.raw("region")
+    if raw is None:
+        return [""] * len(region)
+    out = []
+    for value, province in zip(raw, region, strict=True):
+        text = text_of(value) if value is not None and value != "" else ""
+        out.append(text if province and _STREET.search(text) else "")
+    return out
+
+
+def _customer_rows(
+    sheet: Sheet, parsed: _CustomerColumns, cols: _Columns, reps: RepRows | None
+) -> CustomerRows:
+    errors = sorted(
+        cols.errors,
+        key=lambda e: (
+            e.row,
+            sheet.headers.index(e.column) if e.column in sheet.headers else sys.maxsize,
+        ),
+    )
+    bad = _bad_cells(errors)
+    filled = {name: _filled(cols, name, bad) for name in cols.columns}
+    # A place is filled when it named a province, whichever columns it came from.
+    located = [bool(p) for p in parsed.region]
+    for name in ("region", "city"):
+        if name in filled:
+            filled[name] = located
+    address = _addresses(cols, parsed.region)
+    if "address" in filled or any(address):
+        filled["address"] = [bool(a) for a in address]
+    kept = set(parsed.rows)
+    skipped = len({e.row for e in errors} - kept)
+    mapped = {c.index for c in cols.columns.values()}
+    return CustomerRows(
+        sheet=sheet.name,
+        columns={name: column.header for name, column in cols.columns.items()},
+        ignored=[h for i, h in enumerate(sheet.headers) if h and i not in mapped],
+        rows=parsed.rows,
+        keys=cols.texts("key") or [""] * len(parsed.rows),
+        names=parsed.names,
+        region=parsed.region,
+        city=parsed.city,
+        address=address,
+        industry=parsed.industry,
+        products=[sorted(p) for p in parsed.products],
+        potential_value=[float(v) for v in parsed.potential_value],
+        intent=[int(v) for v in parsed.intent],
+        deal_count=[int(v) for v in parsed.deal_count],
+        deal_amount=[float(v) for v in parsed.deal_amount],
+        last_deal=parsed.last_deal,
+        is_new=parsed.is_new,
+        owner_text=parsed.owner_text,
+        locked=parsed.locked,
+        contacts=parsed.contacts,
+        phones=parsed.phones,
+        emails=parsed.emails,
+        credit_codes=parsed.credit_codes,
+        filled=filled,
+        errors=errors,
+        skipped_rows=skipped,
+        reps=reps,
+    )
+
+
+def _rep_rows(sheet: Sheet, lang: str) -> RepRows:
+    reps, cols = _parse_rep_columns(sheet, lang)
+    errors = sorted(
+        cols.errors,
+        key=lambda e: (
+            e.row,
+            sheet.headers.index(e.column) if e.column in sheet.headers else sys.maxsize,
+        ),
+    )
+    bad = _bad_cells(errors)
+    filled = {name: _filled(cols, name, bad) for name in cols.columns}
+    # A 负责地区 cell with one unknown item still names the others.
+    if "regions" in filled:
+        filled["regions"] = [bool(r.regions) for r in reps]
+    raw_active = cols.raw("active")
+    status = []
+    for position, rep in enumerate(reps):
+        if rep.active:
+            status.append("active")
+            continue
+        said = halfwidth(text_of(raw_active[position])).lower() if raw_active else ""
+        status.append("departed" if said.replace(" ", "") in _DEPARTED else "on_leave")
+    mapped = {c.index for c in cols.columns.values()}
+    return RepRows(
+        sheet=sheet.name,
+        columns={name: column.header for name, column in cols.columns.items()},
+        ignored=[h for i, h in enumerate(sheet.headers) if h and i not in mapped],
+        rows=cols.row_numbers,
+        keys=[r.key for r in reps],
+        names=[r.name for r in reps],
+        teams=[r.team for r in reps],
+        regions=[sorted(r.regions) for r in reps],
+        industries=[sorted(r.industries) for r in reps],
+        products=[sorted(r.products) for r in reps],
+        level=[int(r.level) for r in reps],
+        capacity=[r.capacity for r in reps],
+        status=status,
+        filled=filled,
+        errors=errors,
     )

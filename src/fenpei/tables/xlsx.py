@@ -970,3 +970,39 @@ def write_xlsx(path: Path, report: Report) -> None:
         }
     )
     out.close()
+
+
+def cell_errors_xlsx(
+    sheet_name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> bytes:
+    """A small workbook of bad cells (sheet, row, column, value, problem …), in memory.
+
+    For the web import's error report: the caller words the headers in the reader's
+    language. Every text cell is written as a string, never as a formula, so a cell that
+    was typed as "=…" cannot run anything when the report is opened.
+    """
+    import io  # noqa: PLC0415 (only this writer needs it)
+
+    import xlsxwriter  # noqa: PLC0415
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    header = book.add_format(HEADER)
+    sheet = book.add_worksheet(sheet_name[:31])
+    sheet.write_row(0, 0, list(headers), header)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(r, c, value)
+            else:
+                text = "" if value is None else str(value)
+                sheet.write_string(r, c, _CONTROL.sub("", text)[:MAX_CELL_CHARS])
+    sample = rows[:SAMPLE_ROWS]
+    for c, title in enumerate(headers):
+        widest = max((display_width(row[c]) for row in sample if c < len(row)), default=0)
+        width = max(min(max(widest + 2, 8), 60), min(display_width(title) + 3, 24))
+        sheet.set_column(c, c, width)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), max(len(headers) - 1, 0))
+    book.close()
+    return buffer.getvalue()

@@ -1,0 +1,766 @@
+"""The demo company (演示公司): five regional teams, about 40 reps and 2,000 customers.
+
+Two halves:
+
+- `demo_company` builds the company as plain data (dataclasses, no database) from one
+  `random.Random(seed)`: the same seed and day give exactly the same company, so tests
+  compare two builds without a database and a screenshot in the docs matches a fresh demo.
+  Dates (last deals, leave) are counted back from the day it is built for, so the demo
+  always looks current: someone is on leave *now*, recent deals are recent.
+- `demo_load` writes it through the same services the app uses (derived keys, rescoring
+  under the active policy, `_owners_set` for the owners an import would bring) and runs a
+  first allocation, so the demo shows what a real team sees after its first import.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from pypinyin import lazy_pinyin
+
+from fenpei.allocation.models import AssignmentSource, RunStatus
+from fenpei.allocation.selectors import policy_active, policy_engine
+from fenpei.allocation.services import OwnerChange, _owners_set, run_apply, run_compute, run_create
+from fenpei.customers.models import Customer, Intent, Stage
+from fenpei.customers.services import customer_derive, customers_rescore
+from fenpei.engine.duplicates import normalise_name
+from fenpei.tables.regions import PROVINCES
+from fenpei.tables.values import CREDIT_CODE_CHARS, credit_code_check
+from fenpei.teams.access import viewer_of
+from fenpei.teams.models import Level, Rep, RepStatus, Team
+
+SEED = 20240601
+DEMO_PASSWORD = "fenpei-demo"
+#: The day `demo_company` counts dates back from when no day is given (tests).
+REFERENCE_DATE = date(2025, 6, 30)
+N_CUSTOMERS = 2000
+#: Share of customers in regions no team covers (新疆, 西藏, 内蒙古): they stay in the pool.
+OUTSIDE_SHARE = 0.02
+#: Share of customers that already have an owner, as a sheet import would bring them.
+OWNED_SHARE = 0.20
+
+INDUSTRIES = ("制造业", "零售", "金融", "医疗", "教育", "物流", "互联网", "能源", "建筑", "餐饮")
+INDUSTRY_WEIGHTS = (22, 12, 8, 9, 7, 9, 11, 7, 8, 7)
+PRODUCTS = ("云服务", "数据分析", "安全", "协同办公", "定制开发", "运维外包")
+
+#: What a company of each industry calls itself, between its 字号 and 有限公司.
+INDUSTRY_WORDS: dict[str, tuple[str, ...]] = {
+    "制造业": ("精密机械", "机电设备", "汽车零部件", "电子科技", "新材料", "智能装备", "模具"),
+    "零售": ("商贸", "百货", "超市", "便利店", "电器销售", "服饰"),
+    "金融": ("融资租赁", "投资管理", "保险代理", "资产管理", "商业保理"),
+    "医疗": ("医疗器械", "生物医药", "健康管理", "医药连锁", "口腔门诊部"),
+    "教育": ("教育科技", "职业培训学校", "文化传播", "教育咨询"),
+    "物流": ("物流", "供应链管理", "国际货运代理", "仓储服务"),
+    "互联网": ("网络科技", "信息技术", "软件", "数字科技", "云计算"),
+    "能源": ("新能源", "光伏科技", "燃气", "电力工程", "储能科技"),
+    "建筑": ("建筑工程", "建设", "装饰工程", "建材", "市政工程"),
+    "餐饮": ("餐饮管理", "食品", "酒店管理", "餐饮连锁"),
+}
+
+# 字号: a company's trade name, two characters drawn from these.
+_TRADE_FIRST = (
+    "恒华鼎宏金新瑞天永中汇博兴嘉明东长远星锦腾旭海诚正德安昌盛祥万众聚启九同凯立宝信智联优卓睿鑫泰"
+)
+_TRADE_SECOND = "瑞通盛达桥宇丰成信孚远业禾德方城航辰程飞日纳泰和源明创立宝润康欣隆峰锐弘晟翔冠泽"
+
+_SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董肖程曹袁邓许傅沈曾彭吕苏蒋蔡丁魏叶"
+)
+_GIVEN_TEXT = (
+    "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 霞 平 刚 秀英 桂英 建华 志强 晓东 海燕 "
+    "文博 雨婷 子涵 浩然 思远 佳怡 俊杰 欣怡 宇航 梦琪 嘉豪 诗雨 晨曦 一鸣 立新 国栋 红梅 "
+    "丽娟 鹏飞 晓峰 春燕 建国 玉兰 志明 慧敏 凯文 婷婷 振宇 雪梅 文静 家豪 天宇"
+)
+_GIVEN = tuple(_GIVEN_TEXT.split())
+
+_ROADS = (
+    "人民路", "中山路", "解放路", "建设路", "科技园路", "工业园大道", "长江路", "黄河路",
+    "和平路", "新华路", "滨江大道", "高新大道", "学府路", "创业路", "世纪大道",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Province:
+    name: str
+    weight: float  # share of its team's customers
+    cities: tuple[tuple[str, str, float], ...]  # (city, 4-digit division code, weight)
+
+
+def _p(name: str, weight: float, *cities: tuple[str, str, float]) -> Province:
+    return Province(name, weight, cities)
+
+
+#: Provinces with their main cities (民政部 codes, used in credit codes).
+_PROVINCES: dict[str, Province] = {
+    p.name: p
+    for p in (
+        _p("上海", 0.34, ("上海", "3101", 1.0)),
+        _p(
+            "江苏",
+            0.34,
+            ("南京", "3201", 0.25),
+            ("苏州", "3205", 0.35),
+            ("无锡", "3202", 0.18),
+            ("常州", "3204", 0.12),
+            ("南通", "3206", 0.10),
+        ),
+        _p(
+            "浙江",
+            0.22,
+            ("杭州", "3301", 0.40),
+            ("宁波", "3302", 0.25),
+            ("温州", "3303", 0.12),
+            ("嘉兴", "3304", 0.12),
+            ("绍兴", "3306", 0.11),
+        ),
+        _p("安徽", 0.10, ("合肥", "3401", 0.7), ("芜湖", "3402", 0.3)),
+        _p(
+            "广东",
+            0.58,
+            ("广州", "4401", 0.32),
+            ("深圳", "4403", 0.35),
+            ("东莞", "4419", 0.13),
+            ("佛山", "4406", 0.12),
+            ("珠海", "4404", 0.08),
+        ),
+        _p("福建", 0.26, ("福州", "3501", 0.40), ("厦门", "3502", 0.35), ("泉州", "3505", 0.25)),
+        _p("广西", 0.10, ("南宁", "4501", 0.55), ("柳州", "4502", 0.25), ("桂林", "4503", 0.20)),
+        _p("海南", 0.06, ("海口", "4601", 0.7), ("三亚", "4602", 0.3)),
+        _p("北京", 0.36, ("北京", "1101", 1.0)),
+        _p("天津", 0.12, ("天津", "1201", 1.0)),
+        _p("河北", 0.12, ("石家庄", "1301", 0.45), ("唐山", "1302", 0.30), ("保定", "1306", 0.25)),
+        _p(
+            "山东",
+            0.30,
+            ("济南", "3701", 0.30),
+            ("青岛", "3702", 0.35),
+            ("烟台", "3706", 0.18),
+            ("潍坊", "3707", 0.17),
+        ),
+        _p("山西", 0.10, ("太原", "1401", 0.7), ("大同", "1402", 0.3)),
+        _p("四川", 0.40, ("成都", "5101", 0.8), ("绵阳", "5107", 0.2)),
+        _p("重庆", 0.30, ("重庆", "5001", 1.0)),
+        _p("云南", 0.16, ("昆明", "5301", 1.0)),
+        _p("贵州", 0.14, ("贵阳", "5201", 0.7), ("遵义", "5203", 0.3)),
+        _p("湖北", 0.34, ("武汉", "4201", 0.7), ("宜昌", "4205", 0.15), ("襄阳", "4206", 0.15)),
+        _p("湖南", 0.24, ("长沙", "4301", 0.75), ("株洲", "4302", 0.25)),
+        _p("河南", 0.26, ("郑州", "4101", 0.65), ("洛阳", "4103", 0.35)),
+        _p("江西", 0.16, ("南昌", "3601", 0.7), ("赣州", "3607", 0.3)),
+        # No team covers these: their customers stay in the pool with a reason.
+        _p("新疆", 0.4, ("乌鲁木齐", "6501", 1.0)),
+        _p("西藏", 0.2, ("拉萨", "5401", 1.0)),
+        _p("内蒙古", 0.4, ("呼和浩特", "1501", 0.6), ("包头", "1502", 0.4)),
+    )
+}
+OUTSIDE_PROVINCES = ("新疆", "西藏", "内蒙古")
+_MUNICIPALITIES = frozenset({"北京", "天津", "上海", "重庆"})
+_OFFICIAL = {short: official for short, official, _ in PROVINCES}
+
+_INTENTS = (Intent.HIGH.value, Intent.MEDIUM.value, Intent.LOW.value, Intent.UNKNOWN.value)
+
+S, M, J = Level.SENIOR.value, Level.MID.value, Level.JUNIOR.value
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSpec:
+    name: str
+    prefix: str  # of its reps' employee numbers
+    manager: str  # username
+    manager_name: str
+    share: float  # of the customers in covered regions
+    provinces: tuple[str, ...]
+    #: one per rep: territory (provinces or cities), level, capacity
+    reps: tuple[tuple[tuple[str, ...], int, int], ...]
+
+
+TEAM_SPECS: tuple[TeamSpec, ...] = (
+    TeamSpec(
+        "华东",
+        "E",
+        "manager",
+        "周建华",
+        0.27,
+        ("上海", "江苏", "浙江", "安徽"),
+        (
+            (("上海",), S, 90),
+            (("上海", "江苏"), S, 85),
+            (("上海",), M, 70),
+            (("江苏",), M, 70),
+            (("苏州", "无锡", "常州"), M, 60),
+            (("浙江",), S, 80),
+            (("杭州", "宁波"), J, 50),
+            (("浙江", "安徽"), M, 65),
+            (("安徽",), J, 45),
+            (("南京", "苏州"), J, 50),
+        ),
+    ),
+    TeamSpec(
+        "华南",
+        "S",
+        "manager_south",
+        "黄志明",
+        0.19,
+        ("广东", "福建", "广西", "海南"),
+        (
+            (("广东",), S, 90),
+            (("广州", "深圳"), S, 80),
+            (("广东",), M, 70),
+            (("深圳", "东莞", "佛山"), J, 55),
+            (("福建",), M, 70),
+            (("厦门", "泉州"), J, 45),
+            (("广西", "海南"), M, 65),
+            (("广西",), J, 40),
+        ),
+    ),
+    TeamSpec(
+        "华北",
+        "N",
+        "manager_north",
+        "赵国栋",
+        0.21,
+        ("北京", "天津", "河北", "山东", "山西"),
+        (
+            (("北京",), S, 90),
+            (("北京", "天津"), S, 80),
+            (("天津", "河北"), M, 65),
+            (("山东",), S, 85),
+            (("青岛", "烟台", "潍坊"), M, 60),
+            (("山东", "山西"), J, 50),
+            (("山西",), J, 40),
+            (("河北",), J, 45),
+        ),
+    ),
+    TeamSpec(
+        "西南",
+        "W",
+        "manager_southwest",
+        "蒋雪梅",
+        0.16,
+        ("四川", "重庆", "云南", "贵州"),
+        (
+            (("四川", "重庆"), S, 85),
+            (("成都",), M, 70),
+            (("重庆",), M, 65),
+            (("云南",), M, 60),
+            (("贵州",), J, 50),
+            (("四川",), J, 45),
+            (("云南", "贵州"), J, 40),
+        ),
+    ),
+    TeamSpec(
+        "华中",
+        "C",
+        "manager_central",
+        "曾立新",
+        0.17,
+        ("湖北", "湖南", "河南", "江西"),
+        (
+            (("湖北",), S, 85),
+            (("武汉",), M, 65),
+            (("湖南",), M, 70),
+            (("河南",), S, 80),
+            (("郑州", "洛阳"), J, 50),
+            (("江西",), M, 60),
+            (("湖南", "江西"), J, 45),
+        ),
+    ),
+)
+
+#: The rep who gets the `rep` login: a 华东 rep covering busy 江苏.
+REP_LOGIN_KEY = "E04"
+#: Reps on leave now (from two weeks ago for a month and a half) and the one who left.
+ON_LEAVE_KEYS = ("E07", "C07")
+DEPARTED_KEY = "W06"
+#: Every login the demo creates; all share DEMO_PASSWORD.
+DEMO_USERNAMES = ("admin", *(t.manager for t in TEAM_SPECS), "rep")
+
+
+# ------------------------------------------------------------------------------ data
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    username: str
+    name: str
+    superuser: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTeam:
+    name: str
+    region: str
+    manager: str  # username
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRep:
+    key: str
+    name: str
+    team: str
+    level: int
+    capacity: int
+    status: str
+    leave_from: date | None
+    leave_until: date | None
+    regions: tuple[str, ...]
+    industries: tuple[str, ...]
+    products: tuple[str, ...]
+    username: str  # "" when the rep has no login
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCustomer:
+    key: str
+    name: str
+    credit_code: str
+    industry: str
+    region: str
+    city: str
+    address: str
+    potential_value: int  # yuan
+    intent: int
+    products: tuple[str, ...]
+    contact: str
+    phone: str
+    email: str
+    deal_count: int
+    deal_amount: int  # yuan
+    last_deal: date | None
+    is_new: bool | None
+    stage: str
+    team: str  # "" = not routed to a team
+    owner: str  # rep key, "" = no owner
+    locked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCompany:
+    users: tuple[DemoUser, ...]
+    teams: tuple[DemoTeam, ...]
+    reps: tuple[DemoRep, ...]
+    customers: tuple[DemoCustomer, ...]
+
+
+# ------------------------------------------------------------------------- generators
+
+
+class _Names:
+    """Person names, never the same one twice within one company."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def person(self) -> str:
+        while True:
+            name = self.rng.choice(_SURNAMES) + self.rng.choice(_GIVEN)
+            if name not in self.used:
+                self.used.add(name)
+                return name
+
+
+def _org_code(rng: random.Random) -> str:
+    """A 9-character 组织机构代码: 8 characters and the GB 11714 check character."""
+    if rng.random() < 0.5:
+        body = "MA" + "".join(rng.choice(CREDIT_CODE_CHARS) for _ in range(6))
+    else:
+        body = "".join(rng.choice("0123456789") for _ in range(8))
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(c, 36) * w for c, w in zip(body, weights, strict=True))
+    check = 11 - total % 11
+    return body + ("X" if check == 10 else "0" if check == 11 else str(check))
+
+
+def credit_code_make(rng: random.Random, division: str) -> str:
+    """A 统一社会信用代码 with a valid check character: 91 (a company registered with the
+    market regulator) + the 6-digit division + organisation code + check."""
+    body = "91" + division + _org_code(rng)
+    return body + credit_code_check(body)
+
+
+def _phone(rng: random.Random) -> str:
+    return "1" + rng.choice("3456789") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def _weighted(rng: random.Random, items: Sequence[str], weights: Sequence[float]) -> str:
+    return rng.choices(items, weights=weights)[0]
+
+
+def _company_name(rng: random.Random, city: str, industry: str) -> tuple[str, str]:
+    """(name, trade name): mostly 苏州恒瑞精密机械有限公司, sometimes other common forms."""
+    first = rng.choice(_TRADE_FIRST)
+    second = rng.choice(_TRADE_SECOND.replace(first, ""))
+    trade = first + second
+    word = rng.choice(INDUSTRY_WORDS[industry])
+    form = rng.random()
+    if form < 0.72:
+        return f"{city}{trade}{word}有限公司", trade
+    if form < 0.84:
+        return f"{city}{trade}{word}股份有限公司", trade
+    if form < 0.90:
+        return f"{city}{trade}集团有限公司", trade
+    if form < 0.96:
+        return f"{trade}{word}（{city}）有限公司", trade
+    return f"{city}市{trade}{word}有限公司", trade
+
+
+def _value(rng: random.Random) -> int:
+    """Potential value: log-normal around 20万, within 1万–500万, rounded like a manager would."""
+    raw = min(max(rng.lognormvariate(math.log(200_000), 1.15), 10_000), 5_000_000)
+    step = 10_000 if raw >= 1_000_000 else 1_000
+    return int(round(raw / step) * step)
+
+
+def _email(rng: random.Random, contact: str, trade: str) -> str:
+    person = "".join(lazy_pinyin(contact[1:])) + "." + "".join(lazy_pinyin(contact[0]))
+    if rng.random() < 0.6:
+        return f"{person}@{''.join(lazy_pinyin(trade))}.com.cn"
+    if rng.random() < 0.5:
+        return f"{rng.randint(10_000_000, 999_999_999)}@qq.com"
+    return f"{person}{rng.randint(1, 99)}@{rng.choice(('163.com', '126.com', 'sina.com'))}"
+
+
+def _covers(rep: DemoRep, province: str, city: str) -> bool:
+    return province in rep.regions or city in rep.regions
+
+
+def _reps(rng: random.Random, names: _Names, today: date) -> list[DemoRep]:
+    reps = []
+    for spec in TEAM_SPECS:
+        for n, (regions, level, capacity) in enumerate(spec.reps, start=1):
+            key = f"{spec.prefix}{n:02d}"
+            status, leave_from, leave_until = RepStatus.ACTIVE.value, None, None
+            if key in ON_LEAVE_KEYS:
+                status = RepStatus.ON_LEAVE.value
+                leave_from, leave_until = today - timedelta(days=14), today + timedelta(days=31)
+            elif key == DEPARTED_KEY:
+                status = RepStatus.DEPARTED.value
+            industries = tuple(rng.sample(INDUSTRIES, rng.choice((2, 2, 3))))
+            products = tuple(sorted(rng.sample(PRODUCTS, rng.randint(2, 4)), key=PRODUCTS.index))
+            reps.append(
+                DemoRep(
+                    key=key,
+                    name=names.person(),
+                    team=spec.name,
+                    level=level,
+                    capacity=capacity,
+                    status=status,
+                    leave_from=leave_from,
+                    leave_until=leave_until,
+                    regions=regions,
+                    industries=industries,
+                    products=products,
+                    username="rep" if key == REP_LOGIN_KEY else "",
+                )
+            )
+    return reps
+
+
+def _place(rng: random.Random, outside: bool) -> tuple[str, str, str, str]:
+    """(team, province, city, division code) of one customer."""
+    if outside:
+        team = ""
+        province = _weighted(
+            rng, OUTSIDE_PROVINCES, [_PROVINCES[p].weight for p in OUTSIDE_PROVINCES]
+        )
+    else:
+        spec = rng.choices(TEAM_SPECS, weights=[t.share for t in TEAM_SPECS])[0]
+        team = spec.name
+        province = _weighted(rng, spec.provinces, [_PROVINCES[p].weight for p in spec.provinces])
+    cities = _PROVINCES[province].cities
+    city, code, _ = rng.choices(cities, weights=[c[2] for c in cities])[0]
+    return team, province, city, code
+
+
+def _address(rng: random.Random, province: str, city: str) -> str:
+    street = f"{rng.choice(_ROADS)}{rng.randint(1, 999)}号"
+    if province in _MUNICIPALITIES:
+        return f"{_OFFICIAL[province]}{street}"
+    return f"{_OFFICIAL[province]}{city}市{street}"
+
+
+class _Unique:
+    """Person names, company names (after normalising), phones and credit codes used."""
+
+    def __init__(self, people: _Names) -> None:
+        self.people = people
+        self.names: set[str] = set()
+        self.phones: set[str] = set()
+        self.codes: set[str] = set()
+
+    @staticmethod
+    def take(seen: set[str], value: str) -> bool:
+        if value in seen:
+            return False
+        seen.add(value)
+        return True
+
+
+def _customer(
+    rng: random.Random, unique: _Unique, i: int, outside: bool, today: date
+) -> DemoCustomer:
+    team, province, city, code = _place(rng, outside)
+    industry = _weighted(rng, INDUSTRIES, INDUSTRY_WEIGHTS)
+    while True:
+        name, trade = _company_name(rng, city, industry)
+        if unique.take(unique.names, normalise_name(name)):
+            break
+    credit = ""
+    if rng.random() < 0.9:
+        while not unique.take(unique.codes, credit := credit_code_make(rng, code + "00")):
+            pass
+    contact = unique.people.person() if rng.random() < 0.95 else ""
+    phone = ""
+    if contact and rng.random() < 0.92:
+        while not unique.take(unique.phones, phone := _phone(rng)):
+            pass
+    email = _email(rng, contact, trade) if contact and rng.random() < 0.45 else ""
+    deal_count, deal_amount, last_deal, is_new = 0, 0, None, None
+    if rng.random() < 0.35:
+        deal_count = min(1 + int(rng.expovariate(1 / 3)), 30)
+        deal_amount = int(round(deal_count * rng.lognormvariate(math.log(40_000), 0.9), -2))
+        last_deal = today - timedelta(days=rng.randint(7, 1000))
+        is_new = False
+    elif rng.random() < 0.8:
+        is_new = True
+    n_products = rng.choices((0, 1, 2, 3), weights=(8, 45, 35, 12))[0]
+    return DemoCustomer(
+        key=f"KH{i:05d}",
+        name=name,
+        credit_code=credit,
+        industry=industry,
+        region=province,
+        city=city,
+        address=_address(rng, province, city) if rng.random() < 0.8 else "",
+        potential_value=_value(rng),
+        intent=rng.choices(_INTENTS, weights=(15, 30, 25, 30))[0],
+        products=tuple(sorted(rng.sample(PRODUCTS, n_products), key=PRODUCTS.index)),
+        contact=contact,
+        phone=phone,
+        email=email,
+        deal_count=deal_count,
+        deal_amount=deal_amount,
+        last_deal=last_deal,
+        is_new=is_new,
+        stage=Stage.LEAD.value,
+        # Most customers arrive already routed to the team of their region; the rest wait
+        # in the unrouted pool that managers and the first run sort out.
+        team=team if team and rng.random() < 0.85 else "",
+        owner="",
+        locked=False,
+    )
+
+
+def _with_owners(
+    rng: random.Random, customers: list[DemoCustomer], reps: Sequence[DemoRep]
+) -> list[DemoCustomer]:
+    """Give about OWNED_SHARE of the covered customers an owner whose territory covers them,
+    never more than half a rep's capacity, as a sheet with 现负责人 would."""
+    load = {r.key: 0 for r in reps}
+    out = []
+    for c in customers:
+        if c.region in OUTSIDE_PROVINCES or rng.random() >= OWNED_SHARE:
+            out.append(c)
+            continue
+        fits = [
+            r
+            for r in reps
+            if _covers(r, c.region, c.city)
+            and (r.status != RepStatus.DEPARTED or load[r.key] < 12)
+            and load[r.key] < r.capacity // 2
+        ]
+        if not fits:
+            out.append(c)
+            continue
+        rep = rng.choices(fits, weights=[r.capacity for r in fits])[0]
+        load[rep.key] += 1
+        stage = Stage.WON.value if c.deal_count else Stage.FOLLOWING.value
+        out.append(
+            replace(c, owner=rep.key, team=rep.team, stage=stage, locked=rng.random() < 0.08)
+        )
+    return out
+
+
+def demo_company(seed: int = SEED, today: date = REFERENCE_DATE) -> DemoCompany:
+    """The whole demo company as data. Same seed and day → the same company."""
+    rng = random.Random(seed)
+    names = _Names(rng)
+    reps = _reps(rng, names, today)
+    users = [DemoUser("admin", "系统管理员", superuser=True)]
+    users += [DemoUser(t.manager, t.manager_name) for t in TEAM_SPECS]
+    users.append(DemoUser("rep", next(r.name for r in reps if r.key == REP_LOGIN_KEY)))
+    teams = [DemoTeam(t.name, "、".join(t.provinces), t.manager) for t in TEAM_SPECS]
+    n_outside = round(N_CUSTOMERS * OUTSIDE_SHARE)
+    outside = set(rng.sample(range(N_CUSTOMERS), n_outside))
+    unique = _Unique(names)
+    customers = [_customer(rng, unique, i + 1, i in outside, today) for i in range(N_CUSTOMERS)]
+    customers = _with_owners(rng, customers, reps)
+    return DemoCompany(tuple(users), tuple(teams), tuple(reps), tuple(customers))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLoaded:
+    customers: int
+    owned_before: int  # owners the "import" brought
+    run_id: int
+    assigned: int  # by the first run
+
+
+def demo_present() -> bool:
+    """Anything a demo load would create is already there: never load twice, never mix
+    the demo into someone's real data."""
+    return (
+        Customer.objects.exists()
+        or Team.objects.exists()
+        or Rep.objects.exists()
+        or User.objects.filter(username__in=DEMO_USERNAMES).exists()
+    )
+
+
+def _users_create(users: Sequence[DemoUser]) -> dict[str, User]:
+    # One hash for all: hashing is slow on purpose (~0.3 s each), and these accounts
+    # share a published password anyway.
+    password = make_password(DEMO_PASSWORD)
+    created = {}
+    for u in users:
+        user = User(
+            username=u.username,
+            first_name=u.name,
+            password=password,
+            is_superuser=u.superuser,
+            is_staff=u.superuser,
+        )
+        user.save()
+        created[u.username] = user
+    return created
+
+
+def _customer_row(c: DemoCustomer, teams: dict[str, Team]) -> Customer:
+    row = Customer(
+        key=c.key,
+        name=c.name,
+        credit_code=c.credit_code,
+        industry=c.industry,
+        region=c.region,
+        city=c.city,
+        address=c.address,
+        potential_value=Decimal(c.potential_value),
+        intent=c.intent,
+        products=list(c.products),
+        contact=c.contact,
+        phone=c.phone,
+        email=c.email,
+        deal_count=c.deal_count,
+        deal_amount=Decimal(c.deal_amount),
+        last_deal=c.last_deal,
+        is_new=c.is_new,
+        stage=c.stage,
+        locked=c.locked,
+        team=teams[c.team] if c.team else None,
+    )
+    customer_derive(row)
+    return row
+
+
+@transaction.atomic
+def _company_write(company: DemoCompany, today: date) -> tuple[User, int]:
+    """Users, teams, reps and customers (with the owners an import brings). → admin, owned."""
+    users = _users_create(company.users)
+    teams = {
+        t.name: Team.objects.create(name=t.name, region=t.region, manager=users[t.manager])
+        for t in company.teams
+    }
+    reps = Rep.objects.bulk_create(
+        Rep(
+            key=r.key,
+            name=r.name,
+            user=users.get(r.username) if r.username else None,
+            team=teams[r.team],
+            level=r.level,
+            capacity=r.capacity,
+            status=r.status,
+            leave_from=r.leave_from,
+            leave_until=r.leave_until,
+            regions=list(r.regions),
+            industries=list(r.industries),
+            products=list(r.products),
+        )
+        for r in company.reps
+    )
+    rep_of = {r.key: r for r in reps}
+    rows = [_customer_row(c, teams) for c in company.customers]
+    customers_rescore(rows, policy_engine(policy_active()), today)
+    rows = Customer.objects.bulk_create(rows, batch_size=500)
+    changes = [
+        OwnerChange(row, rep_of[c.owner], [{"kind": "import"}])
+        for row, c in zip(rows, company.customers, strict=True)
+        if c.owner
+    ]
+    owned = _owners_set(
+        changes,
+        source=AssignmentSource.IMPORT,
+        user_id=users["admin"].pk,
+        note="演示数据 / demo data",
+    )
+    return users["admin"], owned
+
+
+def demo_load(today: date | None = None, *, seed: int = SEED) -> DemoLoaded | None:
+    """Load the demo company and apply a first allocation run of the unowned customers.
+    None (and nothing written) when the database already has data."""
+    if demo_present():
+        return None
+    day = today or timezone.localdate()
+    company = demo_company(seed, day)
+    admin, owned = _company_write(company, day)
+    viewer = viewer_of(admin)
+    run = run_create(viewer, scope="unassigned", as_of=day)
+    if run.status == RunStatus.QUEUED:
+        # A big scope (FENPEI_BACKGROUND_RUN_SIZE lowered) went to the task queue; the demo
+        # wants the allocation before it serves, and the task skips a computed run.
+        run_compute(run.pk)
+    assigned = run_apply(viewer, run.pk)
+    return DemoLoaded(len(company.customers), owned, run.pk, assigned)
+
+
+# ------------------------------------------------------------------------- overview
+
+
+@dataclass(frozen=True, slots=True)
+class TeamLine:
+    name: str
+    manager: str  # username
+    reps: int
+    owned: int  # customers owned by the team's reps
+    pool: int  # customers routed to the team with no owner
+
+
+def demo_overview() -> tuple[list[TeamLine], int]:
+    """One line per team, and the number of customers in the pool (no owner)."""
+    teams = (
+        Team.objects.select_related("manager")
+        .annotate(
+            n_reps=Count("reps", distinct=True),
+            n_owned=Count("reps__customers", distinct=True),
+            n_pool=Count("customers", filter=Q(customers__owner__isnull=True), distinct=True),
+        )
+        .order_by("pk")
+    )
+    lines = [
+        TeamLine(t.name, t.manager.username if t.manager else "", t.n_reps, t.n_owned, t.n_pool)
+        for t in teams
+    ]
+    return lines, Customer.objects.filter(owner__isnull=True).count()

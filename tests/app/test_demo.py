@@ -1,0 +1,223 @@
+"""The demo company: its data (no database), its loading, and `fenpei demo` end to end."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from fenpei.allocation.models import Assignment, AssignmentSource, Run, RunStatus
+from fenpei.customers.models import Customer
+from fenpei.tables.values import parse_credit_code
+from fenpei.teams.access import viewer_of
+from fenpei.teams.models import Rep, RepStatus, Team
+from fenpei.web.demo import (
+    DEMO_PASSWORD,
+    OUTSIDE_PROVINCES,
+    TEAM_SPECS,
+    demo_company,
+    demo_load,
+)
+from fenpei.web.management.commands.demo import (
+    database_reset,
+    default_sqlite_file,
+    sqlite_files_delete,
+)
+
+TODAY = date(2026, 3, 2)
+
+
+# ------------------------------------------------------------------------ the data
+
+
+def test_same_seed_and_day_give_the_same_company() -> None:
+    first, second = demo_company(today=TODAY), demo_company(today=TODAY)
+    assert first == second
+    assert [c.name for c in first.customers] == [c.name for c in second.customers]
+    assert demo_company(seed=7, today=TODAY).customers != first.customers
+
+
+def test_company_shape() -> None:
+    company = demo_company(today=TODAY)
+    assert [t.name for t in company.teams] == ["华东", "华南", "华北", "西南", "华中"]
+    assert 38 <= len(company.reps) <= 42
+    assert len(company.customers) == 2000
+    assert len({c.key for c in company.customers}) == 2000
+    assert len({c.name for c in company.customers}) == 2000
+    statuses = Counter(r.status for r in company.reps)
+    assert statuses[RepStatus.DEPARTED] == 1 and statuses[RepStatus.ON_LEAVE] == 2
+    on_leave = [r for r in company.reps if r.status == RepStatus.ON_LEAVE]
+    assert all(
+        r.leave_from and r.leave_until and r.leave_from < TODAY < r.leave_until for r in on_leave
+    )
+    assert {r.level for r in company.reps} == {1, 2, 3}
+    assert all(40 <= r.capacity <= 90 for r in company.reps)
+    assert all(2 <= len(r.industries) <= 3 for r in company.reps)
+
+
+def test_reps_cover_only_their_teams_regions() -> None:
+    company = demo_company(today=TODAY)
+    cities = {spec.name: set(spec.provinces) for spec in TEAM_SPECS}
+    for c in company.customers:
+        if c.region not in OUTSIDE_PROVINCES:
+            cities[next(s.name for s in TEAM_SPECS if c.region in s.provinces)].add(c.city)
+    for rep in company.reps:
+        assert set(rep.regions) <= cities[rep.team], rep
+
+
+def test_customer_values_are_realistic_and_valid() -> None:
+    company = demo_company(today=TODAY)
+    customers = company.customers
+    codes = [c.credit_code for c in customers if c.credit_code]
+    assert len(codes) > 1700 and len(set(codes)) == len(codes)
+    for code in codes:
+        assert parse_credit_code(code) == code  # raises on a bad check character
+    phones = [c.phone for c in customers if c.phone]
+    assert all(re.fullmatch(r"1[3-9]\d{9}", p) for p in phones)
+    assert len(set(phones)) == len(phones)
+    assert all(10_000 <= c.potential_value <= 5_000_000 for c in customers)
+    assert all(c.name.endswith("有限公司") for c in customers)
+    assert all(c.last_deal is None or c.last_deal < TODAY for c in customers)
+    outside = [c for c in customers if c.region in OUTSIDE_PROVINCES]
+    assert 30 <= len(outside) <= 50
+    assert all(not c.team and not c.owner for c in outside)
+    owned = [c for c in customers if c.owner]
+    assert 300 <= len(owned) <= 500
+    rep_of = {r.key: r for r in company.reps}
+    assert all(
+        c.region in rep_of[c.owner].regions or c.city in rep_of[c.owner].regions for c in owned
+    )
+
+
+# -------------------------------------------------------------------------- loading
+
+
+@pytest.mark.django_db
+def test_demo_load_builds_an_allocated_company() -> None:
+    loaded = demo_load(TODAY)
+    assert loaded is not None
+    assert Team.objects.count() == 5
+    assert 38 <= Rep.objects.count() <= 42
+    assert Customer.objects.count() == 2000
+
+    logins = {
+        u: authenticate(username=u, password=DEMO_PASSWORD) for u in ("admin", "manager", "rep")
+    }
+    assert all(logins.values()), logins
+    east = Team.objects.get(name="华东")
+    assert east.manager is not None and east.manager.username == "manager"
+    manager = viewer_of(east.manager)
+    assert manager.is_manager and manager.team_ids == frozenset({east.pk})
+    rep = Rep.objects.get(user__username="rep")
+    assert rep.team == east
+    assert viewer_of(rep.user).is_rep
+    assert viewer_of(logins["admin"]).is_admin
+    assert Team.objects.get(name="华南").manager.username == "manager_south"
+
+    # The "import" brought owners with their assignment rows; the first run did the rest.
+    imported = Assignment.objects.filter(source=AssignmentSource.IMPORT, ended_at__isnull=True)
+    assert imported.count() == loaded.owned_before > 300
+    run = Run.objects.get(pk=loaded.run_id)
+    assert run.status == RunStatus.APPLIED
+    owned = Customer.objects.filter(owner__isnull=False)
+    assert owned.count() > 0.95 * 2000
+    assert Assignment.objects.filter(ended_at__isnull=True).count() == owned.count()
+    assert rep.customers.count() > 10
+    # No team covers 新疆 / 西藏 / 内蒙古: those stay in the pool, with a reason.
+    far = Customer.objects.filter(region__in=OUTSIDE_PROVINCES)
+    assert far.count() > 0 and not far.filter(owner__isnull=False).exists()
+    item = run.items.filter(customer__region="新疆").first()
+    assert item is not None and item.reasons[0]["code"] == "no_rep_in_region"
+    # Customers go through the same derivation and scoring as imported ones.
+    sample = Customer.objects.order_by("key").first()
+    assert sample is not None and sample.name_key and sample.initials
+    assert Customer.objects.filter(tier="A").exists() and Customer.objects.filter(tier="C").exists()
+
+    # A second call on the same database loads nothing.
+    assert demo_load(TODAY) is None
+    assert Customer.objects.count() == 2000 and Run.objects.count() == 1
+
+
+def test_demo_load_never_mixes_into_existing_data(company) -> None:
+    assert demo_load(TODAY) is None
+    assert not Customer.objects.exists()
+    assert Team.objects.count() == 2
+
+
+def test_demo_command_leaves_other_data_alone(company) -> None:
+    out = io.StringIO()
+    call_command("demo", "--no-serve", stdout=out)
+    text = out.getvalue()
+    assert "未加载任何内容" in text and "fenpei-demo" not in text  # zh-hans by default
+    assert not Customer.objects.exists()
+
+
+# --------------------------------------------------------------------------- reset
+
+
+def test_reset_only_deletes_the_default_sqlite_file(tmp_path: Path) -> None:
+    sqlite = "django.db.backends.sqlite3"
+    own = {"ENGINE": sqlite, "NAME": str(tmp_path / "fenpei.sqlite3")}
+    assert default_sqlite_file(own, tmp_path) == tmp_path / "fenpei.sqlite3"
+    elsewhere = {"ENGINE": sqlite, "NAME": "/srv/data/other.sqlite3"}
+    assert default_sqlite_file(elsewhere, tmp_path) is None
+    postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "fenpei"}
+    assert default_sqlite_file(postgres, tmp_path) is None
+
+    for name in ("fenpei.sqlite3", "fenpei.sqlite3-wal", "fenpei.sqlite3-shm", "keep.txt"):
+        (tmp_path / name).write_text("x")
+    sqlite_files_delete(tmp_path / "fenpei.sqlite3")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_reset_refuses_a_database_that_is_not_the_demo_file() -> None:
+    # Under pytest the database is the test database, not fenpei.sqlite3 of the folder.
+    with pytest.raises(CommandError, match="DATABASE_URL"):
+        database_reset()
+
+
+# ---------------------------------------------------------------------- end to end
+
+
+def test_fenpei_demo_no_serve_in_an_empty_folder(tmp_path: Path) -> None:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name != "DJANGO_SETTINGS_MODULE" and not name.startswith(("FENPEI_", "DATABASE_"))
+    }
+    code = "import sys; from fenpei.cli import main; sys.exit(main())"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "demo", "--no-serve", "--port", "8123"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "fenpei.sqlite3").stat().st_size > 0
+    out = result.stdout
+    assert "http://127.0.0.1:8123/" in out
+    for login in ("admin", "manager", "rep", DEMO_PASSWORD, "manager_south"):
+        assert login in out
+    for team in ("华东", "华南", "华北", "西南", "华中"):
+        assert team in out
+
+
+def test_fenpei_help_lists_demo_and_serve(capsys: pytest.CaptureFixture[str]) -> None:
+    from fenpei.cli import main  # noqa: PLC0415
+
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "demo " in text and "serve " in text and "--no-serve" in text
