@@ -76,7 +76,9 @@ def run_new(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     viewer = _manager(request)
     run = _run_or_404(viewer, pk)
-    show = request.GET.get("show", "changes")
+    # Open on what needs reading: the new owners, or why nobody got a customer.
+    default = "changes" if run.summary.get("assigned") else "unassigned"
+    show = request.GET.get("show", default)
     items = run_items(run, show)
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(item, reason_lines(item.reasons)) for item in page]
