@@ -197,13 +197,29 @@ def test_confirm_failure_shows_the_error_and_writes_nothing(company):
     assert Customer.objects.count() == 17
 
 
-def test_a_failing_confirm_says_so_and_writes_nothing(company):
-    batch = _batch(company.manager)  # its reps sheet gives M002 and M018 an owner
-    with connection.cursor() as cursor:  # the database refuses the owners' assignments
-        cursor.execute(
+def _refuse_assignments() -> None:
+    """A trigger that makes the database itself refuse every new assignment ("refused"),
+    in the dialect of the database the suite runs on."""
+    if connection.vendor == "postgresql":
+        statements = [
+            "CREATE FUNCTION refuse_assignment() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+            "CREATE TRIGGER refuse_assignment BEFORE INSERT ON allocation_assignment "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_assignment()",
+        ]
+    else:
+        statements = [
             "CREATE TRIGGER refuse_assignment BEFORE INSERT ON allocation_assignment "
             "BEGIN SELECT RAISE(ABORT, 'refused'); END"
-        )
+        ]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def test_a_failing_confirm_says_so_and_writes_nothing(company):
+    batch = _batch(company.manager)  # its reps sheet gives M002 and M018 an owner
+    _refuse_assignments()  # the database refuses the owners' assignments
     response = _client(company.manager, "en").post(
         reverse("imports:confirm", args=[batch.pk]), follow=True
     )

@@ -296,6 +296,26 @@ def test_confirm_twice_or_after_discard_does_nothing(company):
     assert Customer.objects.count() == 17
 
 
+def _refuse_assignments() -> None:
+    """A trigger that makes the database itself refuse every new assignment ("refused"),
+    in the dialect of the database the suite runs on."""
+    if connection.vendor == "postgresql":
+        statements = [
+            "CREATE FUNCTION refuse_assignment() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+            "CREATE TRIGGER refuse_assignment BEFORE INSERT ON allocation_assignment "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_assignment()",
+        ]
+    else:
+        statements = [
+            "CREATE TRIGGER refuse_assignment BEFORE INSERT ON allocation_assignment "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        ]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
 def test_confirm_is_all_or_nothing(company, tmp_path):
     path = workbook(
         tmp_path / "c.xlsx", [[None, "新客户有限公司", "上海", 1, None, None, None, "E01"]]
@@ -303,11 +323,7 @@ def test_confirm_is_all_or_nothing(company, tmp_path):
     manager = viewer_of(company.manager)
     batch = upload(manager, path)
     # The last write of a confirm (the owner's assignment) fails in the database.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TRIGGER refuse_assignment BEFORE INSERT ON allocation_assignment "
-            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
-        )
+    _refuse_assignments()
     with pytest.raises(DatabaseError):
         import_confirm(manager, batch.pk)
     assert not Customer.objects.exists()

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "fenpei"
 PO = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 # Apps whose strings go through gettext (engine and tables word their own texts).
-APPS = ("web", "customers", "teams", "allocation", "config")
+APPS = ("web", "customers", "teams", "allocation", "config", "api")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{\w+\}")
 # gettext('…'), gettext_lazy("…"), ngettext('…', '…', n), _("…"), _('…')
 CALL = re.compile(

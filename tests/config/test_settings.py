@@ -2,21 +2,47 @@
 
 Each test executes a fresh copy of the settings file under a controlled environment and
 working directory, leaving the settings that the rest of the test session uses alone.
+The environment is the one of a real `fenpei` process, not of pytest: PYTEST_VERSION
+(which gives the suite its test key) is removed unless a test sets it.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 import fenpei.config.settings
+from fenpei.config.secret_key import (
+    DEBUG_KEY,
+    KEY_FILE_NAME,
+    TEST_KEY,
+    key_file_ensure,
+    key_file_for,
+)
 
 SETTINGS_FILE = Path(fenpei.config.settings.__file__)
-ENV_VARS = ("DATABASE_URL", "FENPEI_DEBUG", "FENPEI_SECRET_KEY", "FENPEI_ALLOWED_HOSTS")
+ENV_VARS = (
+    "DATABASE_URL",
+    "FENPEI_DEBUG",
+    "FENPEI_SECRET_KEY",
+    "FENPEI_ALLOWED_HOSTS",
+    "FENPEI_DB_CONN_MAX_AGE",
+    "FENPEI_DB_CONNECT_TIMEOUT",
+    "FENPEI_HTTPS",
+    "FENPEI_PROXY_SSL_HEADER",
+    "FENPEI_CSRF_TRUSTED_ORIGINS",
+    "PYTEST_VERSION",
+)
+PG_URL = "postgres://sales:s%40cret@db.internal:6543/fenpei"
+KEY = "k" * 60
 
 LoadSettings = Callable[..., ModuleType]
 
@@ -41,7 +67,9 @@ def load_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> LoadSettin
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
 def test_database_url_selects_postgresql(load_settings: LoadSettings, scheme: str) -> None:
-    settings = load_settings(DATABASE_URL=f"{scheme}://sales:s%40cret@db.internal:6543/fenpei")
+    settings = load_settings(
+        DATABASE_URL=f"{scheme}://sales:s%40cret@db.internal:6543/fenpei", FENPEI_SECRET_KEY=KEY
+    )
     db = settings.DATABASES["default"]
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert db["NAME"] == "fenpei"
@@ -109,13 +137,146 @@ def test_allowed_hosts(load_settings: LoadSettings, value: str | None, expected:
     assert hosts == expected
 
 
+def test_postgresql_keeps_connections_and_times_out(load_settings: LoadSettings) -> None:
+    db = load_settings(DATABASE_URL=PG_URL, FENPEI_SECRET_KEY=KEY).DATABASES["default"]
+    assert db["CONN_MAX_AGE"] == 60
+    assert db["CONN_HEALTH_CHECKS"] is True
+    assert db["OPTIONS"]["connect_timeout"] == 10
+
+
+def test_postgresql_connection_settings_from_environment(load_settings: LoadSettings) -> None:
+    db = load_settings(
+        DATABASE_URL=PG_URL,
+        FENPEI_SECRET_KEY=KEY,
+        FENPEI_DB_CONN_MAX_AGE="0",
+        FENPEI_DB_CONNECT_TIMEOUT="3",
+    ).DATABASES["default"]
+    assert db["CONN_MAX_AGE"] == 0
+    assert db["OPTIONS"]["connect_timeout"] == 3
+
+
+def test_sqlite_opens_a_connection_per_request(load_settings: LoadSettings) -> None:
+    db = load_settings().DATABASES["default"]
+    assert db["CONN_MAX_AGE"] == 0
+    assert "connect_timeout" not in db["OPTIONS"]
+
+
+def test_a_bad_number_is_refused_by_name(load_settings: LoadSettings) -> None:
+    with pytest.raises(ImproperlyConfigured, match="FENPEI_DB_CONN_MAX_AGE"):
+        load_settings(DATABASE_URL=PG_URL, FENPEI_SECRET_KEY=KEY, FENPEI_DB_CONN_MAX_AGE="1m")
+
+
+# ----------------------------------------------------------------------- secret key
+
+
 def test_secret_key_from_environment(load_settings: LoadSettings) -> None:
-    assert load_settings(FENPEI_SECRET_KEY="k" * 60).SECRET_KEY == "k" * 60
+    settings = load_settings(FENPEI_SECRET_KEY=KEY)
+    assert settings.SECRET_KEY == KEY
+    assert settings.FENPEI_SECRET_KEY_FILE is None  # nothing for `fenpei serve` to write
 
 
-def test_default_secret_key_is_marked_insecure(load_settings: LoadSettings) -> None:
+def test_postgresql_without_a_key_refuses_to_load(load_settings: LoadSettings) -> None:
+    with pytest.raises(ImproperlyConfigured, match="FENPEI_SECRET_KEY is not set"):
+        load_settings(DATABASE_URL=PG_URL)
+
+
+def test_debug_uses_the_marked_development_key(load_settings: LoadSettings) -> None:
+    settings = load_settings(DATABASE_URL=PG_URL, FENPEI_DEBUG="true")
     # Django's deployment check (security.W009) recognises keys by this prefix.
-    assert load_settings().SECRET_KEY.startswith("django-insecure-")
+    assert settings.SECRET_KEY == DEBUG_KEY
+    assert settings.SECRET_KEY.startswith("django-insecure-")
+
+
+def test_pytest_runs_on_any_database_without_a_key(load_settings: LoadSettings) -> None:
+    settings = load_settings(DATABASE_URL=PG_URL, PYTEST_VERSION="9")
+    assert settings.SECRET_KEY == TEST_KEY
+    assert settings.FENPEI_SECRET_KEY_FILE is None
+
+
+def test_embedded_sqlite_makes_up_a_key_to_persist_beside_the_database(
+    load_settings: LoadSettings, tmp_path: Path
+) -> None:
+    first = load_settings()
+    assert len(first.SECRET_KEY) >= 50 and not first.SECRET_KEY.startswith("django-insecure-")
+    key_file = first.FENPEI_SECRET_KEY_FILE
+    assert key_file == tmp_path / KEY_FILE_NAME
+    # Loading settings writes nothing (`fenpei migrate`, `check` leave no file) …
+    assert not (tmp_path / KEY_FILE_NAME).exists()
+    # … `fenpei serve` persists it, and from then on every command uses that key.
+    key_file_ensure(key_file, first.SECRET_KEY)
+    assert (tmp_path / KEY_FILE_NAME).stat().st_mode & 0o777 == 0o600
+    assert load_settings().SECRET_KEY == first.SECRET_KEY
+
+
+def test_key_file_follows_a_sqlite_database_elsewhere(
+    load_settings: LoadSettings, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    key_file_ensure(data / KEY_FILE_NAME, KEY)
+    settings = load_settings(DATABASE_URL=f"sqlite:///{data / 'fenpei.sqlite3'}")
+    assert settings.SECRET_KEY == KEY
+
+
+def test_a_key_file_written_first_by_another_process_wins(tmp_path: Path) -> None:
+    path = tmp_path / KEY_FILE_NAME
+    assert key_file_ensure(path, "a" * 60) == "a" * 60
+    assert key_file_ensure(path, "b" * 60) == "a" * 60
+    assert path.read_text().strip() == "a" * 60
+
+
+def test_no_key_file_for_postgresql_or_memory() -> None:
+    assert key_file_for({"ENGINE": "django.db.backends.postgresql", "NAME": "fenpei"}) is None
+    assert key_file_for({"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}) is None
+
+
+def test_fenpei_refuses_to_start_on_postgresql_without_a_key(tmp_path: Path) -> None:
+    # A real process, as an operator starts it: the environment of a deployment.
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("FENPEI_", "DATABASE_", "DJANGO_", "PYTEST_"))
+    }
+    env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:1/fenpei"  # never reached
+    code = "import sys; from fenpei.cli import main; sys.exit(main())"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "check"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: FENPEI_SECRET_KEY is not set" in result.stderr
+    assert "docs/deploy.md" in result.stderr
+
+
+# ------------------------------------------------------------------------- security
+
+
+def test_plain_http_by_default(load_settings: LoadSettings) -> None:
+    settings = load_settings()
+    assert settings.SESSION_COOKIE_SECURE is False
+    assert settings.CSRF_COOKIE_SECURE is False
+    assert settings.SECURE_PROXY_SSL_HEADER is None
+    assert settings.CSRF_TRUSTED_ORIGINS == []
+
+
+def test_https_deployment_from_environment(load_settings: LoadSettings) -> None:
+    settings = load_settings(
+        FENPEI_HTTPS="true",
+        FENPEI_PROXY_SSL_HEADER="X-Forwarded-Proto",
+        FENPEI_CSRF_TRUSTED_ORIGINS="https://fenpei.example.com, https://crm.example.com",
+    )
+    assert settings.SESSION_COOKIE_SECURE is True
+    assert settings.CSRF_COOKIE_SECURE is True
+    assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert settings.CSRF_TRUSTED_ORIGINS == [
+        "https://fenpei.example.com",
+        "https://crm.example.com",
+    ]
 
 
 def test_static_root_follows_working_directory(load_settings: LoadSettings, tmp_path: Path) -> None:

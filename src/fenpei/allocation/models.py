@@ -129,6 +129,7 @@ class AssignmentSource(models.TextChoices):
     MANUAL = "manual", _("manual")
     IMPORT = "import", _("import")
     CLAIM = "claim", _("claimed from pool")
+    ROUTE = "route", _("routed on creation")
 
 
 class Assignment(models.Model):

@@ -163,6 +163,22 @@ class PolicyForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("Whether a rep's regions limit which customers they may get."),
     )
+    allocation_route_new = forms.BooleanField(
+        label=_("Route new customers at once"),
+        required=False,
+        help_text=_(
+            "A customer created one at a time (API or form) gets the rep that adds most to "
+            "the objective given current loads, the moment it is created."
+        ),
+    )
+    allocation_route_imports = forms.BooleanField(
+        label=_("Route imported customers at once"),
+        required=False,
+        help_text=_(
+            "New customers of a confirmed import get their reps at once, in one optimal "
+            "allocation. Off: allocate them with a run you preview first."
+        ),
+    )
     note = forms.CharField(
         label=_("Why this change"),
         max_length=200,

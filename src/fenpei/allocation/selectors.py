@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet
 
@@ -26,7 +28,14 @@ def policy_active() -> PolicyVersion:
 
 
 def policy_engine(version: PolicyVersion) -> Policy:
-    return policy_from_toml(version.toml)
+    return _policy_parsed(version.toml)
+
+
+@functools.lru_cache(maxsize=16)
+def _policy_parsed(toml: str) -> Policy:
+    # Versions never change once written, and Policy is frozen: parse each text once
+    # (real-time routing asks for the active policy on every new customer).
+    return policy_from_toml(toml)
 
 
 def runs_visible_to(viewer: Viewer) -> QuerySet[Run]:

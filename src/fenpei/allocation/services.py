@@ -116,8 +116,12 @@ def _owners_set(
 
 
 def _locked_customers(viewer: Viewer, ids: Sequence[int]) -> list[Customer]:
+    # Locks are always taken customers first, then reps, each in primary-key order, so two
+    # transactions wanting the same rows queue instead of deadlocking.
     visible = customers_visible_to(viewer).filter(pk__in=list(ids))
-    customers = list(Customer.objects.select_for_update().filter(pk__in=visible.values("pk")))
+    customers = list(
+        Customer.objects.select_for_update().filter(pk__in=visible.values("pk")).order_by("pk")
+    )
     if len(customers) != len(set(ids)):
         # Not "permission denied": to the viewer the others simply do not exist.
         raise ValidationError(_("Some selected customers no longer exist or are not yours."))
@@ -127,6 +131,30 @@ def _locked_customers(viewer: Viewer, ids: Sequence[int]) -> list[Customer]:
 def _require_manager(viewer: Viewer) -> None:
     if not viewer.can_manage:
         raise PermissionDenied
+
+
+def _reps_lock_within_capacity(gains: dict[int, int], losses: dict[int, int] | None = None) -> None:
+    """Lock the reps about to gain customers (pk order) and refuse if any would end above
+    capacity. Counted under the lock, so concurrent assignments cannot both squeeze in."""
+    gains = {pk: n for pk, n in gains.items() if n > 0}
+    if not gains:
+        return
+    losses = losses or {}
+    reps = list(Rep.objects.select_for_update().filter(pk__in=list(gains)).order_by("pk"))
+    default = policy_engine(policy_active()).default_capacity
+    loads = rep_loads([r.pk for r in reps])
+    full = [
+        r
+        for r in reps
+        if loads.get(r.pk, 0) - losses.get(r.pk, 0) + gains[r.pk]
+        > (r.capacity if r.capacity is not None else default)
+    ]
+    if full:
+        raise ValidationError(
+            _("Over capacity: %(names)s cannot take that many customers.")
+            % {"names": ", ".join(r.name for r in full)},
+            code="over_capacity",
+        )
 
 
 @transaction.atomic
@@ -141,6 +169,7 @@ def customers_assign(
     if rep.status == RepStatus.DEPARTED:
         raise ValidationError(_("%(rep)s has left and cannot take customers.") % {"rep": rep.name})
     customers = _locked_customers(viewer, customer_ids)
+    _reps_lock_within_capacity({rep.pk: sum(1 for c in customers if c.owner_id != rep.pk)})
     reason = {"kind": "manual", "note": note[:200]}
     changes = [OwnerChange(c, rep, [reason]) for c in customers]
     return _owners_set(
@@ -426,9 +455,9 @@ def run_apply(viewer: Viewer, run_id: int) -> int:
     items = list(run.items.all())
     customers = {
         c.pk: c
-        for c in Customer.objects.select_for_update().filter(
-            pk__in=[it.customer_id for it in items]
-        )
+        for c in Customer.objects.select_for_update()
+        .filter(pk__in=[it.customer_id for it in items])
+        .order_by("pk")
     }
     stale = [
         it
@@ -456,6 +485,15 @@ def run_apply(viewer: Viewer, run_id: int) -> int:
             _("%(names)s left after the preview. Compute the run again.")
             % {"names": ", ".join(gone)}
         )
+    gains: dict[int, int] = {}
+    losses: dict[int, int] = {}
+    for it in items:
+        if it.rep_id is not None and it.rep_id != it.previous_owner_id:
+            gains[it.rep_id] = gains.get(it.rep_id, 0) + 1
+            if it.previous_owner_id is not None:
+                losses[it.previous_owner_id] = losses.get(it.previous_owner_id, 0) + 1
+    # Loads may have grown since the preview (routing, manual assignments): re-check.
+    _reps_lock_within_capacity(gains, losses)
     changes = []
     rescored = []
     for it in items:

@@ -9,9 +9,24 @@ installed package serves both the embedded SQLite setup and a PostgreSQL deploym
 ``FENPEI_DEBUG``
     ``true`` / ``1`` / ``yes`` (any case) turn debug mode on; anything else leaves it off.
 ``FENPEI_SECRET_KEY``
-    Signs sessions, CSRF tokens and password-reset links. Unset, a publicly known
-    development key is used: fine for a laptop demo, never for a shared server. Its
-    ``django-insecure-`` prefix makes ``manage.py check --deploy`` flag it (security.W009).
+    Signs sessions and password-reset links; the same in every process of a deployment.
+    Required with PostgreSQL (the settings refuse to load without it) and by
+    ``fenpei serve --production``. Unset on the embedded SQLite setup: a random key kept
+    in ``fenpei-secret.key`` beside the database file. See fenpei.config.secret_key.
+``FENPEI_DB_CONN_MAX_AGE``
+    Seconds a database connection is kept for the next request; default 60 on
+    PostgreSQL (no connect per request), 0 on SQLite (opening a file costs nothing).
+``FENPEI_DB_CONNECT_TIMEOUT``
+    Seconds to wait for PostgreSQL to accept a connection; default 10.
+``FENPEI_HTTPS``
+    ``true`` when users reach the site over HTTPS: session and CSRF cookies are then
+    only ever sent over HTTPS.
+``FENPEI_PROXY_SSL_HEADER``
+    The header a TLS-terminating proxy sets to ``https``, e.g. ``X-Forwarded-Proto``.
+    Only set it when the proxy always sets (or strips) that header itself.
+``FENPEI_CSRF_TRUSTED_ORIGINS``
+    Comma-separated origins (``https://fenpei.example.com``) allowed to post forms
+    when the proxy changes the scheme or port the app sees.
 ``FENPEI_ALLOWED_HOSTS``
     Comma-separated host names; default ``localhost,127.0.0.1``.
 
@@ -27,6 +42,9 @@ from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+from fenpei.config.secret_key import secret_key_choose
 
 # Lets generic classes (ModelAdmin[Customer], QuerySet[Rep]) be subscripted at run time.
 django_stubs_ext.monkeypatch()
@@ -47,17 +65,20 @@ def _env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in _env(name, default).split(",") if item.strip()]
 
 
+def _env_int(name: str, default: int) -> int:
+    text = _env(name, str(default))
+    try:
+        return int(text)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {text!r}") from None
+
+
 # Data lives next to where the user runs `fenpei`, not inside the installed package:
 # site-packages may be read-only, and every subcommand run from the same folder must
 # see the same database. Resolved once, at import, so a later chdir cannot split it.
 WORK_DIR = Path.cwd()
 
 DEBUG = _env_bool("FENPEI_DEBUG")
-
-SECRET_KEY = _env(
-    "FENPEI_SECRET_KEY",
-    "django-insecure-fenpei-development-key-do-not-use-in-production",
-)
 
 ALLOWED_HOSTS = _env_list("FENPEI_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
@@ -69,11 +90,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "fenpei.teams",
     "fenpei.customers",
     "fenpei.allocation",
+    "fenpei.api",
     "fenpei.web",
 ]
 
@@ -131,10 +157,43 @@ def _database() -> dict[str, Any]:
         options.setdefault("transaction_mode", "IMMEDIATE")
         options.setdefault("timeout", 20)
         options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # A connection costs PostgreSQL a process and the app a round trip or three, so
+        # each web thread keeps one for a minute; the health check at the start of a
+        # request replaces one the server has closed (restart, failover) instead of
+        # failing that request.
+        config["CONN_MAX_AGE"] = _env_int("FENPEI_DB_CONN_MAX_AGE", 60)
+        config["CONN_HEALTH_CHECKS"] = True
+        # A server that does not answer fails the request (and /healthz) in seconds
+        # rather than hanging a worker until the proxy gives up.
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", _env_int("FENPEI_DB_CONNECT_TIMEOUT", 10))
+    else:
+        config["CONN_MAX_AGE"] = _env_int("FENPEI_DB_CONN_MAX_AGE", 0)
     return config
 
 
 DATABASES = {"default": _database()}
+
+# After DATABASES: the embedded setup keeps its key beside its database file.
+# FENPEI_SECRET_KEY_FILE is where `fenpei serve` persists a key made up here (None: the
+# key came from the environment and there is nothing to persist).
+SECRET_KEY, FENPEI_SECRET_KEY_FILE = secret_key_choose(
+    env_key=_env("FENPEI_SECRET_KEY", ""),
+    under_pytest=bool(os.environ.get("PYTEST_VERSION")),
+    debug=DEBUG,
+    database=DATABASES["default"],
+)
+
+# Behind HTTPS the cookies that carry a login must never travel over plain HTTP.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("FENPEI_HTTPS")
+# A proxy that terminates TLS tells the app the original scheme in a header; trusting
+# it lets request.is_secure() (and so CSRF's origin check) see HTTPS.
+_proxy_ssl_header = _env("FENPEI_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+CSRF_TRUSTED_ORIGINS = _env_list("FENPEI_CSRF_TRUSTED_ORIGINS", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -180,6 +239,32 @@ TASKS = {
     }
 }
 
+# The REST API (/api/v1/): token auth for other systems, session auth for the browser.
+# Permissions are the UI's own query filters (fenpei.teams.access), not DRF model perms.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "fenpei.api.errors.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fenpei API",
+    "DESCRIPTION": "Customers, reps, policies, allocation runs and real-time routing.",
+    "VERSION": "1",
+    # Swagger UI's scripts and styles come from drf-spectacular-sidecar: served by the app.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI would load its validator badge from swagger.io: outside an intranet.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+}
+
 # Uploaded workbooks are read from memory or a temporary file; 50 MB holds ~500k rows.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -187,3 +272,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 #: Runs with more customers in scope than this are computed by a background task with
 #: a progress bar; smaller ones are computed during the request (well under a second).
 FENPEI_BACKGROUND_RUN_SIZE = int(_env("FENPEI_BACKGROUND_RUN_SIZE", "3000"))
+
+# Errors go to stderr in every mode, not only with DEBUG: a server's 500s must leave a
+# traceback where the operator (or a test reading the server's output) can see it.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        "fenpei": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}

@@ -5,11 +5,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
-from fenpei.config.health import health
+from fenpei.config.health import health, healthz
 from fenpei.web import views as web
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("health/", health, name="health"),
+    path("healthz", healthz, name="healthz"),
     path("", web.home, name="home"),
     path("help/", web.help_page, name="help"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -20,4 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("fenpei.customers.import_urls")),
     path("", include("fenpei.teams.urls")),
     path("", include("fenpei.allocation.urls")),
+    path("api/", include("fenpei.api.urls")),
+    path("account/", include("fenpei.api.account_urls")),
 ]

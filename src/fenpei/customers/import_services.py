@@ -912,9 +912,10 @@ def _import_reason(batch: ImportBatch) -> list[dict[str, Any]]:
 
 def _write_customers(
     viewer: Viewer, plan: ImportPlan, batch: ImportBatch, reps: dict[str, Rep]
-) -> int:
+) -> tuple[int, list[int]]:
     """Create the new customers (with the owner the sheet gives them) and update the
-    changed ones. Returns how many new customers got an owner."""
+    changed ones. Returns how many new customers got an owner, and the ids of the new
+    customers left without one (real-time routing may give them one next)."""
     now = timezone.now()
     new: list[Customer] = []
     updated: list[Customer] = []
@@ -963,7 +964,7 @@ def _write_customers(
     if "name" in fields:
         fields |= {"name_key", "initials"}
     _update_rows(Customer, updated, sorted(fields | {"priority", "tier", "updated_at"}))
-    return len(owned)
+    return len(owned), [c.pk for c in new if c.owner is None]
 
 
 def _unique_keys(new: list[Customer]) -> None:
@@ -1004,9 +1005,15 @@ def _owner_reps(plan: ImportPlan) -> dict[str, Rep]:
     return {r.key: r for r in _where_in(Rep.objects.all(), "key", keys)}
 
 
-@transaction.atomic
 def import_confirm(viewer: Viewer, batch_id: int) -> ImportBatch:
     """Write the import: all of it or, when anything fails, nothing."""
+    return import_confirm_with_new(viewer, batch_id)[0]
+
+
+@transaction.atomic
+def import_confirm_with_new(viewer: Viewer, batch_id: int) -> tuple[ImportBatch, list[int]]:
+    """`import_confirm`, also returning the ids of new customers left without an owner
+    (for real-time routing, which lives in fenpei.allocation.routing)."""
     _require_manager(viewer)
     batch = ImportBatch.objects.select_for_update().get(pk=import_get(viewer, batch_id).pk)
     if batch.status != ImportStatus.PREVIEW:
@@ -1015,7 +1022,8 @@ def import_confirm(viewer: Viewer, batch_id: int) -> ImportBatch:
     if plan.rows.reps is not None and batch.summary.get("with_reps", True):
         _write_reps(viewer, plan)
     reps = _owner_reps(plan)  # after the rep sheet is written: its new reps too
-    given = _write_customers(viewer, plan, batch, reps) + _give_owners(viewer, plan, batch, reps)
+    given_new, unowned_new = _write_customers(viewer, plan, batch, reps)
+    given = given_new + _give_owners(viewer, plan, batch, reps)
     batch.summary = {
         **plan.summary(),
         "with_reps": batch.summary.get("with_reps", True),
@@ -1025,7 +1033,7 @@ def import_confirm(viewer: Viewer, batch_id: int) -> ImportBatch:
     batch.status = ImportStatus.CONFIRMED
     batch.confirmed_at = timezone.now()
     batch.save(update_fields=["summary", "errors", "status", "confirmed_at"])
-    return batch
+    return batch, unowned_new
 
 
 @transaction.atomic

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from fenpei.allocation.models import RunStatus
+from fenpei.allocation.routing import import_confirm_routed
 from fenpei.customers.import_selectors import import_get, imports_visible_to
 from fenpei.customers.import_services import (
     MAX_BYTES,
     PREVIEW_ERRORS,
     SUFFIXES,
     conflict_rows,
-    import_confirm,
     import_discard,
     import_error_report,
     import_plan,
@@ -164,7 +165,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _manager(request)
     batch = _batch_or_404(viewer, pk)
     try:
-        done = import_confirm(viewer, batch.pk)
+        done, run = import_confirm_routed(viewer, batch.pk)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     except DatabaseError as exc:
@@ -183,6 +184,18 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"new": s["new"], "updated": s["updated"], "owners": s["owners_given"]},
         )
+        if run is not None and run.status == RunStatus.APPLIED:
+            messages.success(
+                request,
+                _("New customers routed at once: %(n)d got a rep (run #%(run)d).")
+                % {"n": run.summary.get("assigned", 0), "run": run.pk},
+            )
+        elif run is not None:
+            messages.info(
+                request,
+                _("The new customers are being allocated in run #%(run)d: apply it when ready.")
+                % {"run": run.pk},
+            )
     return redirect("imports:preview", pk=batch.pk)
 
 

@@ -56,7 +56,9 @@ class Customer(models.Model):
     )
     products = models.JSONField(_("product needs"), default=list, blank=True)
     contact = models.CharField(_("contact"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=50, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    #: digits only, without +86: what duplicate checks compare (derived from `phone`)
+    phone_key = models.CharField(max_length=30, blank=True, db_index=True, editable=False)
     email = models.CharField(_("email"), max_length=200, blank=True)
     deal_count = models.PositiveIntegerField(_("deals"), default=0)
     deal_amount = models.DecimalField(

@@ -14,7 +14,7 @@ from pypinyin import Style, lazy_pinyin
 
 from fenpei.customers.models import Customer
 from fenpei.engine import CustomerTable, Policy
-from fenpei.engine.duplicates import normalise_name
+from fenpei.engine.duplicates import normalise_name, phone_key
 from fenpei.engine.model import TIERS
 from fenpei.engine.scoring import priority_of, priority_parts, tier_of
 from fenpei.teams.access import Viewer
@@ -39,6 +39,7 @@ def customer_derive(customer: Customer) -> None:
     customer.name = customer.name.strip()
     customer.name_key = normalise_name(customer.name)
     customer.initials = name_initials(customer.name)[:200]
+    customer.phone_key = phone_key(customer.phone)[:30]
     if not customer.key:
         customer.key = customer_key_for(customer.name, customer.credit_code)
 

@@ -8,6 +8,7 @@ app_name = "customers"
 
 urlpatterns: list[URLPattern] = [
     path("customers/", views.table, name="table"),
+    path("customers/new/", views.new, name="new"),
     path("customers/bulk/", views.bulk, name="bulk"),
     path("customers/export.xlsx", views.export, name="export"),
     path("customers/<int:pk>/", views.detail, name="detail"),

@@ -39,11 +39,12 @@ from fenpei.customers.selectors import (
     customer_export_rows,
     customer_get,
     customers_filtered,
+    customers_visible_to,
     my_customers,
     reps_assignable,
     table_choices,
 )
-from fenpei.customers.services import customer_update
+from fenpei.customers.services import EDITABLE_FIELDS, customer_update
 from fenpei.teams.access import Viewer, reps_visible_to, viewer_of
 
 PAGE_SIZE = 50
@@ -261,6 +262,51 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("customers:detail", pk=customer.pk)
     return render(
         request, "customers/edit.html", {"customer": customer, "title": title, "form": form}
+    )
+
+
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    """A manager adds one customer; when the policy routes new customers, it gets its
+    best rep at once and the page says who and why."""
+    from fenpei.allocation.routing import DuplicateCustomer, customer_create  # noqa: PLC0415
+
+    viewer = viewer_of(request.user)
+    if not viewer.can_manage:
+        raise PermissionDenied
+    form = CustomerForm(request.POST or None)
+    duplicate: Customer | None = None
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k in EDITABLE_FIELDS}
+        try:
+            routed = customer_create(viewer, fields)
+        except DuplicateCustomer as exc:
+            duplicate = exc.existing
+            form.add_error(None, _("This customer already exists."))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if routed.rep is not None:
+                messages.success(
+                    request,
+                    _("Customer created and given to %(rep)s at once.") % {"rep": routed.rep.name},
+                )
+            elif routed.routed:
+                messages.warning(
+                    request,
+                    _("Customer created; it stays in the pool: %(why)s")
+                    % {"why": " ".join(reason_lines(routed.reasons))},
+                )
+            else:
+                messages.success(request, _("Customer created in the pool."))
+            return redirect("customers:detail", pk=routed.customer.pk)
+    visible = None
+    if duplicate is not None:
+        visible = customers_visible_to(viewer).filter(pk=duplicate.pk).first()
+    return render(
+        request,
+        "customers/new.html",
+        {"form": form, "duplicate": duplicate, "duplicate_visible": visible},
     )
 
 

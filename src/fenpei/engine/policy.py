@@ -110,6 +110,10 @@ class Policy:
     balance_weight: float = 30.0  # λ
     default_capacity: int = 200
     territory: str = "hard"  # hard / soft / off
+    #: a customer created one at a time (API, form) gets its best rep at once
+    route_new_customers: bool = True
+    #: customers of a confirmed import get their reps at once (else a run is previewed)
+    route_imported_customers: bool = False
     rules: tuple[RoutingRule, ...] = ()
 
 
@@ -263,9 +267,22 @@ def policy_from_dict(doc: dict[str, Any]) -> Policy:
     alloc = _section(doc, "allocation")
     _unknown_keys(
         alloc,
-        {"coverage_weight", "balance_weight", "default_capacity", "territory"},
+        {
+            "coverage_weight",
+            "balance_weight",
+            "default_capacity",
+            "territory",
+            "route_new",
+            "route_imports",
+        },
         "allocation",
     )
+    route_new = alloc.get("route_new", d.route_new_customers)
+    if not isinstance(route_new, bool):
+        raise PolicyError(f"allocation.route_new must be true or false, got {route_new!r}")
+    route_imports = alloc.get("route_imports", d.route_imported_customers)
+    if not isinstance(route_imports, bool):
+        raise PolicyError(f"allocation.route_imports must be true or false, got {route_imports!r}")
     territory = alloc.get("territory", d.territory)
     if territory not in TERRITORY_MODES:
         raise PolicyError(f"allocation.territory must be one of hard, soft, off; got {territory!r}")
@@ -290,6 +307,8 @@ def policy_from_dict(doc: dict[str, Any]) -> Policy:
         ),
         default_capacity=capacity,
         territory=territory,
+        route_new_customers=route_new,
+        route_imported_customers=route_imports,
         rules=tuple(_rule_from_toml(r, i) for i, r in enumerate(rules_raw)),
     )
 
@@ -353,6 +372,8 @@ balance_weight = 30      # λ
 default_capacity = 200   # 未填容量的销售 / capacity of reps whose sheet leaves it empty
 territory = "hard"       # hard：只分给负责该地区的销售 / only reps covering the region
                          # soft：地区只加分 / region only adds the bonus;  off：不看地区 / ignored
+route_new = true         # 新建客户时立即分配最合适的销售 / a new customer gets its best rep at once
+route_imports = false    # 导入确认后立即分配新客户（否则先预览）/ imported customers too (else preview a run)
 
 # 路由规则按顺序匹配，第一条命中的规则决定可分配的团队或销售
 # Routing rules are tried in order; the first match decides which teams or reps may take it.
@@ -442,6 +463,8 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
             "balance_weight": policy.balance_weight,
             "default_capacity": policy.default_capacity,
             "territory": policy.territory,
+            "route_new": policy.route_new_customers,
+            "route_imports": policy.route_imported_customers,
         },
         "rules": [_rule_to_dict(r) for r in policy.rules],
     }

@@ -1,0 +1,39 @@
+"""/api/: the REST API (v1), its OpenAPI schema and the interactive docs."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import DefaultRouter
+
+from fenpei.api import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.APIRootView = views.ApiRootView
+# One representation (JSON): no /customers.json twins in the URLs or the schema.
+router.include_format_suffixes = False
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("reps", views.RepViewSet, basename="rep")
+router.register("teams", views.TeamViewSet, basename="team")
+router.register("policies", views.PolicyViewSet, basename="policy")
+router.register("runs", views.RunViewSet, basename="run")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/", include(router.urls)),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+        name="schema",
+    ),
+    # Swagger UI's files come from drf-spectacular-sidecar through staticfiles: no CDN.
+    path(
+        "docs/",
+        login_required(views.DocsView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    re_path(r"^.*$", views.not_found),
+]
