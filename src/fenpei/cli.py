@@ -4,7 +4,8 @@
     fenpei assign CUSTOMERS.csv --reps REPS.csv -o OUT.json
     fenpei policy init [PATH] [--force]
     fenpei demo [--host H] [--port 8000] [--no-serve] [--reset]
-    fenpei serve [--host H] [--port 8000] [--no-worker]
+    fenpei serve [--host H] [--port 8000] [--no-worker] [--workers N] [--threads T] [--production]
+    fenpei api_token USER [--regenerate | --revoke]
     fenpei <django command> …          (migrate, createsuperuser, db_worker …)
 
 `assign` needs no database: it reads the sheet, runs the engine and writes the result.
@@ -89,7 +90,8 @@ web app (a database: fenpei.sqlite3 in this folder, or DATABASE_URL):
   demo     load a demo company (5 teams, 40 reps, 2,000 customers) and serve it;
            run again to just serve it; --reset starts over, --no-serve only loads
   serve    serve the app: pages, static files and the background task worker
-           (--host, --port, --no-worker); `fenpei serve --help` for details
+           (--host, --port, --no-worker); --workers N / --production: gunicorn
+           for a shared server (run `fenpei db_worker` beside it)
 
 Other commands (migrate, createsuperuser, db_worker …) go to Django."""
 

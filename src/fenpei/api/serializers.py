@@ -16,6 +16,7 @@ from rest_framework import serializers
 from fenpei.allocation.models import Assignment, PolicyVersion, Run, RunItem, RunScope, RunStatus
 from fenpei.allocation.reasons import reason_line
 from fenpei.customers.models import Customer, Intent, Stage
+from fenpei.customers.services import EDITABLE_FIELDS
 from fenpei.teams.models import Level, Rep, RepStatus
 from fenpei.teams.selectors import TeamSummary
 
@@ -127,24 +128,7 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
             "id",
             "url",
             "key",
-            "name",
-            "credit_code",
-            "industry",
-            "region",
-            "city",
-            "address",
-            "potential_value",
-            "intent",
-            "products",
-            "contact",
-            "phone",
-            "email",
-            "deal_count",
-            "deal_amount",
-            "last_deal",
-            "is_new",
-            "stage",
-            "locked",
+            *EDITABLE_FIELDS,
             "team",
             "owner",
             "owned_since",
