@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,17 +21,10 @@ from fenpei.allocation.models import Run, RunStatus
 from fenpei.allocation.reasons import reason_lines
 from fenpei.allocation.selectors import run_get, run_items, runs_visible_to
 from fenpei.allocation.services import run_apply, run_create, run_discard
-from fenpei.teams.access import Viewer, teams_visible_to, viewer_of
+from fenpei.teams.access import Viewer, manager_of, teams_visible_to
 from fenpei.web.htmx import HtmxHttpRequest
 
 ITEMS_PER_PAGE = 50
-
-
-def _manager(request: HttpRequest) -> Viewer:
-    viewer = viewer_of(request.user)
-    if not viewer.can_manage:
-        raise PermissionDenied
-    return viewer
 
 
 def _run_or_404(viewer: Viewer, pk: int) -> Run:
@@ -47,7 +40,7 @@ def _error_text(exc: ValidationError) -> str:
 
 @login_required
 def runs(request: HttpRequest) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     page = Paginator(runs_visible_to(viewer), 30).get_page(request.GET.get("page"))
     form = RunForm(teams=teams_visible_to(viewer))
     return render(request, "runs/list.html", {"page": page, "form": form})
@@ -56,7 +49,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def run_new(request: HttpRequest) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     form = RunForm(request.POST, teams=teams_visible_to(viewer))
     if not form.is_valid():
         messages.error(request, _("Choose a valid scope and team."))
@@ -74,7 +67,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def run_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     run = _run_or_404(viewer, pk)
     # Open on what needs reading: the new owners, or why nobody got a customer.
     default = "changes" if run.summary.get("assigned") else "unassigned"
@@ -98,7 +91,7 @@ def run_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     run = _run_or_404(viewer, pk)
     response = render(request, "runs/_progress.html", {"run": run})
     if run.status not in (RunStatus.QUEUED, RunStatus.COMPUTING):
@@ -110,7 +103,7 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_apply_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     run = _run_or_404(viewer, pk)
     try:
         changed = run_apply(viewer, run.pk)
@@ -132,7 +125,7 @@ def run_apply_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     run = _run_or_404(viewer, pk)
     try:
         run_discard(viewer, run.pk)

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -37,7 +37,7 @@ from fenpei.customers.import_services import (
     merged_rows,
 )
 from fenpei.customers.models import ImportBatch, ImportStatus
-from fenpei.teams.access import Viewer, teams_visible_to, viewer_of
+from fenpei.teams.access import Viewer, manager_of, teams_visible_to
 from fenpei.teams.models import Team
 
 RECENT = 20
@@ -89,13 +89,6 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _manager(request: HttpRequest) -> Viewer:
-    viewer = viewer_of(request.user)
-    if not viewer.can_manage:
-        raise PermissionDenied
-    return viewer
-
-
 def _batch_or_404(viewer: Viewer, pk: int) -> ImportBatch:
     try:
         return import_get(viewer, pk)
@@ -109,7 +102,7 @@ def _error_text(exc: ValidationError) -> str:
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     teams = teams_visible_to(viewer)
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES, teams=teams, viewer=viewer)
@@ -137,7 +130,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     batch = _batch_or_404(viewer, pk)
     context: dict[str, Any] = {"batch": batch, "summary": batch.summary}
     if batch.status == ImportStatus.PREVIEW:
@@ -162,7 +155,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     batch = _batch_or_404(viewer, pk)
     try:
         done, run = import_confirm_routed(viewer, batch.pk)
@@ -202,7 +195,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def discard(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     batch = _batch_or_404(viewer, pk)
     try:
         import_discard(viewer, batch.pk)
@@ -215,7 +208,7 @@ def discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def errors(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     batch = _batch_or_404(viewer, pk)
     try:
         content = import_error_report(viewer, batch)

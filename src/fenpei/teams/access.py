@@ -70,6 +70,17 @@ def viewer_of(user: Any) -> Viewer:
     return Viewer(user.pk, OUTSIDER, None, frozenset())
 
 
+def manager_of(user: Any) -> Viewer:
+    """The viewer of a manager-only page or action: PermissionDenied (403) for anyone
+    else (reps, outsiders)."""
+    from django.core.exceptions import PermissionDenied  # noqa: PLC0415
+
+    viewer = viewer_of(user)
+    if not viewer.can_manage:
+        raise PermissionDenied
+    return viewer
+
+
 def customer_filter(viewer: Viewer) -> Q:
     """The customers a viewer may see, as a filter on Customer."""
     if viewer.is_admin:

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from fenpei.teams.access import Viewer, viewer_of
+from fenpei.teams.access import Viewer, manager_of, viewer_of
 from fenpei.teams.forms import (
     RepCreateForm,
     RepFilterForm,
@@ -43,13 +43,6 @@ def _member(request: HttpRequest) -> Viewer:
     """Anyone with a role (manager, admin, rep); outsiders are refused."""
     viewer = viewer_of(request.user)
     if not (viewer.can_manage or viewer.rep_id is not None):
-        raise PermissionDenied
-    return viewer
-
-
-def _manager(request: HttpRequest) -> Viewer:
-    viewer = viewer_of(request.user)
-    if not viewer.can_manage:
         raise PermissionDenied
     return viewer
 
@@ -112,7 +105,7 @@ def rep(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rep_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     the_rep = _rep_or_404(viewer, pk, default_capacity())
     if request.method != "POST":
         form = RepForm(viewer, initial=rep_form_initial(the_rep))
@@ -132,7 +125,7 @@ def rep_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rep_new(request: HttpRequest) -> HttpResponse:
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     if request.method != "POST":
         form = RepCreateForm(viewer, initial={"level": 2, "status": "active"})
         return render(request, "teams/rep_form.html", {"form": form, "rep": None})
@@ -152,7 +145,7 @@ def rep_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def teams(request: HttpRequest) -> HttpResponse:
     """Managers see their teams; admins see all and create teams here (POST)."""
-    viewer = _manager(request)
+    viewer = manager_of(request.user)
     form = TeamForm() if viewer.is_admin else None
     if request.method == "POST":
         _admin(request)
