@@ -151,7 +151,7 @@ def _solve_flow(problem: Problem, report: Progress) -> tuple[IntArray, dict[str,
     ).astype(np.int64)
     if own.size:
         reach += np.bincount(g_owner[own], weights=supply[own], minlength=n_reps).astype(np.int64)
-    slot_ptr, all_slot_cost = slot_costs(problem)
+    slot_ptr, all_slot_cost = slot_costs(problem, reach)
     slots = np.minimum(np.diff(slot_ptr), reach)
     slot_rep = np.repeat(np.arange(n_reps, dtype=np.int64), slots)
     k = np.arange(slot_rep.size, dtype=np.int64) - np.repeat(np.cumsum(slots) - slots, slots)
@@ -248,7 +248,7 @@ def _solve_ssp(problem: Problem, report: Progress) -> tuple[IntArray, dict[str, 
         np.int64
     ) * (SCALE // 10_000)
     del cust
-    slot_ptr, slot_cost = slot_costs(problem)
+    slot_ptr, slot_cost = slot_costs(problem, problem.n_customers)
     nbr_ptr, nbr, pid = ssp.rep_neighbours(problem.class_ptr, problem.class_rep, n_reps)
     # highest priority first: later (smaller) customers rarely need to displace anyone
     order = np.lexsort((np.arange(problem.n_customers), -p100))
@@ -275,9 +275,17 @@ def _solve_ssp(problem: Problem, report: Progress) -> tuple[IntArray, dict[str, 
     }
 
 
-def slot_costs(problem: Problem) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Convex balance cost of each free slot, as CSR per rep: λ · (L0 + k) / C in units."""
+def slot_costs(
+    problem: Problem, limit: npt.NDArray[np.int64] | int | None = None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Convex balance cost of each free slot, as CSR per rep: λ · (L0 + k) / C in units.
+
+    `limit` caps the slots per rep (no rep can take more customers than can reach it, nor
+    more than the run has): without it a rep with a capacity of a million would cost a
+    million entries even when routing one customer."""
     slots = problem.slots.astype(np.int64)
+    if limit is not None:
+        slots = np.minimum(slots, limit)
     ptr = np.zeros(slots.size + 1, dtype=np.int64)
     np.cumsum(slots, out=ptr[1:])
     owner = np.repeat(np.arange(slots.size, dtype=np.int64), slots)
