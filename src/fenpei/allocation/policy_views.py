@@ -42,7 +42,7 @@ from fenpei.allocation.policy_selectors import (
     policy_versions,
 )
 from fenpei.allocation.policy_services import policy_version_activate, policy_version_create
-from fenpei.allocation.selectors import policy_active, policy_engine
+from fenpei.allocation.selectors import policy_active, policy_current
 from fenpei.engine import PolicyError
 from fenpei.engine.policy import policy_from_dict, policy_to_toml
 from fenpei.teams.access import Viewer, reps_visible_to, teams_visible_to, viewer_of
@@ -105,7 +105,7 @@ def _editor_page(
 def policy(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         viewer = _reader(request)
-        engine_policy = policy_engine(policy_active())
+        engine_policy = policy_current()
         form = PolicyForm(initial=policy_initial(engine_policy))
         rules = RuleFormSet(initial=rules_initial(engine_policy), prefix="rules")
         return _editor_page(request, viewer, form, rules)
@@ -174,7 +174,7 @@ def policy_toml_save(request: HttpRequest) -> HttpResponse:
                 % {"number": version.number},
             )
             return redirect("allocation:policy")
-    engine_policy = policy_engine(policy_active())
+    engine_policy = policy_current()
     form = PolicyForm(initial=policy_initial(engine_policy))
     rules = RuleFormSet(initial=rules_initial(engine_policy), prefix="rules")
     return _editor_page(request, viewer, form, rules, toml_form=toml_form)

@@ -23,24 +23,25 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fenpei.allocation.inputs import engine_customers, engine_reps
 from fenpei.allocation.models import AssignmentSource, Run, RunScope, RunStatus
-from fenpei.allocation.selectors import policy_active, policy_engine
+from fenpei.allocation.selectors import policy_current, rep_loads
 from fenpei.allocation.services import (
     OwnerChange,
-    _owners_set,
-    _structured,
+    owners_set,
+    reasons_structured,
     run_apply,
     run_create,
 )
 from fenpei.customers.import_services import import_confirm_with_new
 from fenpei.customers.models import Customer, ImportBatch
+from fenpei.customers.selectors import customers_visible_to
 from fenpei.customers.services import EDITABLE_FIELDS, customer_derive, customers_rescore
-from fenpei.engine import allocate, explain_assignments, explain_unassigned
+from fenpei.engine import Policy, allocate, explain_assignments, explain_unassigned
 from fenpei.teams.access import Viewer, reps_visible_to
 from fenpei.teams.models import Rep, RepStatus
 
@@ -148,16 +149,14 @@ def customer_create(viewer: Viewer, fields: dict[str, Any], *, route: bool | Non
     existing = customer_find_existing(customer, key_given=bool(fields.get("key")))
     if existing is not None:
         raise DuplicateCustomer(*existing)
-    version = policy_active()
-    policy = policy_engine(version)
-    today = timezone.localdate()
-    customers_rescore([customer], policy, today)
+    policy = policy_current()
+    customers_rescore([customer], policy, timezone.localdate())
     customer.save()
     if route is None:
         route = policy.route_new_customers
     if not route:
         return Routed(customer, None, [], routed=False)
-    rep, reasons = _route(viewer, customer)
+    rep, reasons = _route(viewer, customer, policy)
     return Routed(customer, rep, reasons, routed=True)
 
 
@@ -166,15 +165,13 @@ def customer_route(viewer: Viewer, customer_id: int) -> Routed:
     """Route an existing customer of the pool now (a manager's "assign the best rep")."""
     if not viewer.can_manage:
         raise PermissionDenied
-    from fenpei.customers.selectors import customers_visible_to  # noqa: PLC0415
-
     visible = customers_visible_to(viewer).filter(pk=customer_id).values("pk")
     customer = Customer.objects.select_for_update().filter(pk__in=visible).first()
     if customer is None:
         raise Customer.DoesNotExist
     if customer.owner_id is not None:
         raise ValidationError(_("This customer already has an owner."))
-    rep, reasons = _route(viewer, customer)
+    rep, reasons = _route(viewer, customer, policy_current())
     return Routed(customer, rep, reasons, routed=True)
 
 
@@ -189,31 +186,30 @@ def _candidate_reps(viewer: Viewer, customer: Customer) -> list[Rep]:
     return list(reps.filter(pk__in=visible.values("pk")).order_by("pk"))
 
 
-def _decide(customer: Customer, reps: list[Rep]) -> tuple[Rep | None, list[dict[str, Any]]]:
+def _decide(
+    customer: Customer, reps: list[Rep], policy: Policy
+) -> tuple[Rep | None, list[dict[str, Any]]]:
     """The engine on a one-customer problem with every rep's current load."""
-    policy = policy_engine(policy_active())
     today = timezone.localdate()
-    loads = dict(
-        Rep.objects.filter(pk__in=[r.pk for r in reps])
-        .annotate(n=Count("customers"))
-        .values_list("pk", "n")
-    )
+    loads = rep_loads([r.pk for r in reps])
     table = engine_customers([customer], {r.pk: r.key for r in reps})
     problem, allocation = allocate(table, engine_reps(reps, loads, today), policy, as_of=today)
     j = int(allocation.rep[0])
     if j < 0:
-        return None, [_structured(explain_unassigned(problem, allocation, 0))]
+        return None, [reasons_structured(explain_unassigned(problem, allocation, 0))]
     reasons = explain_assignments(problem, allocation, np.array([0]))[0]
-    return reps[j], [_structured(r) for r in reasons]
+    return reps[j], [reasons_structured(r) for r in reasons]
 
 
-def _route(viewer: Viewer, customer: Customer) -> tuple[Rep | None, list[dict[str, Any]]]:
+def _route(
+    viewer: Viewer, customer: Customer, policy: Policy
+) -> tuple[Rep | None, list[dict[str, Any]]]:
     reps = _candidate_reps(viewer, customer)
     if not reps:
         return None, [{"code": "no_rep_in_region", "region": customer.region}]
-    rep, reasons = _decide(customer, reps)
+    rep, reasons = _decide(customer, reps, policy)
     if rep is not None:
-        _owners_set(
+        owners_set(
             [OwnerChange(customer, rep, reasons)],
             source=AssignmentSource.ROUTE,
             user_id=viewer.user_id,
@@ -228,7 +224,7 @@ def import_confirm_routed(viewer: Viewer, batch_id: int) -> tuple[ImportBatch, R
     A batch too big for the request is left as a run in preview, computed in the
     background, for the manager to apply."""
     batch, unowned = import_confirm_with_new(viewer, batch_id)
-    if not unowned or not policy_engine(policy_active()).route_imported_customers:
+    if not unowned or not policy_current().route_imported_customers:
         return batch, None
     run = run_create(viewer, scope=RunScope.SELECTION, customer_ids=unowned)
     if run.status == RunStatus.PREVIEW:

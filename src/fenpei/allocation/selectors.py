@@ -27,6 +27,16 @@ def policy_active() -> PolicyVersion:
         return PolicyVersion.objects.get(is_active=True)
 
 
+def policy_current() -> Policy:
+    """The active policy as the engine's data (parsed once per version)."""
+    return policy_engine(policy_active())
+
+
+def default_capacity() -> int:
+    """Capacity of a rep whose own is empty: the active policy's default."""
+    return policy_current().default_capacity
+
+
 def policy_engine(version: PolicyVersion) -> Policy:
     return _policy_parsed(version.toml)
 

@@ -1,6 +1,6 @@
 """Ownership changes and allocation runs: every write that gives a customer an owner.
 
-All ownership changes go through `_owners_set`, which ends the current assignment and
+All ownership changes go through `owners_set`, which ends the current assignment and
 starts the new one in the same transaction as the `Customer.owner` update; the partial
 unique index on Assignment turns any race into an error instead of two owners.
 
@@ -36,12 +36,18 @@ from fenpei.allocation.models import (
     RunScope,
     RunStatus,
 )
-from fenpei.allocation.selectors import policy_active, policy_engine, rep_loads, run_get
+from fenpei.allocation.selectors import (
+    default_capacity,
+    policy_active,
+    policy_engine,
+    rep_loads,
+    run_get,
+)
 from fenpei.customers.models import Customer, Stage
 from fenpei.customers.selectors import customers_visible_to
 from fenpei.engine import allocate, explain_assignments, explain_unassigned
 from fenpei.engine.model import TIERS, Level
-from fenpei.teams.access import Viewer, reps_visible_to
+from fenpei.teams.access import Viewer, reps_visible_to, viewer_of
 from fenpei.teams.models import Rep, RepStatus
 
 Progress = Callable[[str, float], None]
@@ -57,7 +63,7 @@ class OwnerChange:
     reasons: list[dict[str, Any]]
 
 
-def _owners_set(
+def owners_set(
     changes: Sequence[OwnerChange],
     *,
     source: str,
@@ -141,7 +147,7 @@ def _reps_lock_within_capacity(gains: dict[int, int], losses: dict[int, int] | N
         return
     losses = losses or {}
     reps = list(Rep.objects.select_for_update().filter(pk__in=list(gains)).order_by("pk"))
-    default = policy_engine(policy_active()).default_capacity
+    default = default_capacity()
     loads = rep_loads([r.pk for r in reps])
     full = [
         r
@@ -172,7 +178,7 @@ def customers_assign(
     _reps_lock_within_capacity({rep.pk: sum(1 for c in customers if c.owner_id != rep.pk)})
     reason = {"kind": "manual", "note": note[:200]}
     changes = [OwnerChange(c, rep, [reason]) for c in customers]
-    return _owners_set(
+    return owners_set(
         changes,
         source=AssignmentSource.MANUAL,
         user_id=viewer.user_id,
@@ -187,7 +193,7 @@ def customers_release(viewer: Viewer, customer_ids: Sequence[int], note: str = "
     _require_manager(viewer)
     customers = _locked_customers(viewer, customer_ids)
     changes = [OwnerChange(c, None, []) for c in customers]
-    return _owners_set(
+    return owners_set(
         changes,
         source=AssignmentSource.MANUAL,
         user_id=viewer.user_id,
@@ -222,12 +228,6 @@ def _scope_reps(run: Run, viewer: Viewer) -> QuerySet[Rep]:
     if run.team_id is not None:
         reps = reps.filter(team_id=run.team_id)
     return reps.order_by("key")
-
-
-def _viewer_of_run(run: Run) -> Viewer:
-    from fenpei.teams.access import viewer_of  # noqa: PLC0415 (only tasks need it)
-
-    return viewer_of(run.created_by)
 
 
 @transaction.atomic
@@ -310,7 +310,7 @@ def run_compute(run_id: int) -> None:
 
 
 def _compute(run: Run, progress: Progress) -> None:
-    viewer = _viewer_of_run(run)
+    viewer = viewer_of(run.created_by)
     policy = policy_engine(run.policy)
     customers = list(_scope_customers(run, viewer).order_by("pk"))
     reps = list(_scope_reps(run, viewer).select_related("team"))
@@ -335,9 +335,9 @@ def _compute(run: Run, progress: Progress) -> None:
         for i, rs in zip(
             assigned.tolist(), explain_assignments(problem, allocation, assigned), strict=True
         ):
-            reasons[i] = [_structured(r) for r in rs]
+            reasons[i] = [reasons_structured(r) for r in rs]
     for i in np.flatnonzero(allocation.rep < 0).tolist():
-        reasons[i] = [_structured(explain_unassigned(problem, allocation, i))]
+        reasons[i] = [reasons_structured(explain_unassigned(problem, allocation, i))]
 
     items = []
     for i, c in enumerate(customers):
@@ -380,11 +380,11 @@ def _compute(run: Run, progress: Progress) -> None:
         )
 
 
-def _structured(reason: dict[str, Any]) -> dict[str, Any]:
+def reasons_structured(reason: dict[str, Any]) -> dict[str, Any]:
     """Reasons are stored as data and worded when shown, in the reader's language."""
     out = {k: v for k, v in reason.items() if k != "text"}
     if isinstance(out.get("reason"), dict):
-        out["reason"] = _structured(out["reason"])
+        out["reason"] = reasons_structured(out["reason"])
     return out
 
 
@@ -504,7 +504,7 @@ def run_apply(viewer: Viewer, run_id: int) -> int:
         if it.rep_id is not None:
             changes.append(OwnerChange(c, reps[it.rep_id], it.reasons))
     Customer.objects.bulk_update(rescored, ["priority", "tier"], 500)
-    changed = _owners_set(
+    changed = owners_set(
         changes,
         source=AssignmentSource.RUN,
         user_id=viewer.user_id,

@@ -33,8 +33,9 @@ from fenpei.allocation.policy_services import policy_version_activate, policy_ve
 from fenpei.allocation.routing import DuplicateCustomer, customer_create
 from fenpei.allocation.selectors import (
     assignments_of_customer,
+    default_capacity,
     policy_active,
-    policy_engine,
+    policy_current,
     run_get,
     run_items,
     runs_visible_to,
@@ -80,7 +81,7 @@ from fenpei.customers.selectors import (
 from fenpei.customers.services import customer_update
 from fenpei.teams.access import Viewer
 from fenpei.teams.models import Rep, RepStatus, Team
-from fenpei.teams.selectors import default_capacity, rep_get, reps_with_load, team_summaries
+from fenpei.teams.selectors import rep_get, reps_with_load, team_summaries
 from fenpei.teams.services import rep_update
 
 RUN_ITEM_SHOWS = ("all", "changes", "unassigned")
@@ -252,7 +253,7 @@ class CustomerViewSet(ApiViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         customer = self._customer(pk)
         data = _valid(CustomerWriteSerializer, request.data, partial=True)
-        policy = policy_engine(policy_active())
+        policy = policy_current()
         customer_update(self.viewer, customer, policy, timezone.localdate(), **data)
         return Response(self.one(self._customer(pk), CustomerSerializer))
 

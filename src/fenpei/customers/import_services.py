@@ -35,8 +35,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from fenpei.allocation.models import Assignment, AssignmentSource
-from fenpei.allocation.selectors import policy_active, policy_engine
-from fenpei.allocation.services import OwnerChange, _owners_set
+from fenpei.allocation.selectors import policy_current
+from fenpei.allocation.services import OwnerChange, owners_set
 from fenpei.customers.import_selectors import import_get
 from fenpei.customers.models import Customer, ImportBatch, ImportStatus, Intent
 from fenpei.customers.selectors import customers_visible_to
@@ -941,11 +941,11 @@ def _write_customers(
             customer.updated_at = now
             updated.append(customer)
     _unique_keys(new)
-    customers_rescore([*new, *updated], policy_engine(policy_active()), plan.as_of)
+    customers_rescore([*new, *updated], policy_current(), plan.as_of)
     Customer.objects.bulk_create(new, batch_size=BATCH)
     owned = [c for c in new if c.owner is not None]
     # A new customer has no ownership history to end: its first assignment is written
-    # here with it (going through `_owners_set` would update every row a second time).
+    # here with it (going through `owners_set` would update every row a second time).
     Assignment.objects.bulk_create(
         (
             Assignment(
@@ -991,7 +991,7 @@ def _give_owners(viewer: Viewer, plan: ImportPlan, batch: ImportBatch, reps: dic
     ]
     if not changes:
         return 0
-    return _owners_set(
+    return owners_set(
         changes,
         source=AssignmentSource.IMPORT,
         user_id=viewer.user_id,

@@ -17,6 +17,8 @@ from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Replace
 
+from fenpei.allocation.models import Assignment
+from fenpei.allocation.selectors import default_capacity
 from fenpei.customers.models import Customer, Stage, Tier
 from fenpei.teams.access import Viewer, customer_filter, reps_visible_to, teams_visible_to
 from fenpei.teams.models import Rep, RepStatus, Team
@@ -182,13 +184,6 @@ def table_choices(viewer: Viewer) -> TableChoices:
 # ------------------------------------------------------------------ reps and loads
 
 
-def default_capacity() -> int:
-    """Capacity of a rep whose own is empty: the active policy's default."""
-    from fenpei.allocation.selectors import policy_active, policy_engine  # noqa: PLC0415
-
-    return policy_engine(policy_active()).default_capacity
-
-
 @dataclass(frozen=True, slots=True)
 class RepLoad:
     rep: Rep
@@ -223,8 +218,6 @@ def reps_assignable(viewer: Viewer) -> list[RepLoad]:
 
 def current_reasons(customer_ids: Iterable[int] | QuerySet[Any]) -> dict[int, list[Any]]:
     """Reasons of the current assignment of each customer that has one, in one query."""
-    from fenpei.allocation.models import Assignment  # noqa: PLC0415 (allocation → customers)
-
     ids = customer_ids if isinstance(customer_ids, QuerySet) else list(customer_ids)
     rows = Assignment.objects.filter(ended_at__isnull=True, customer_id__in=ids).values_list(
         "customer_id", "reasons"

@@ -26,8 +26,7 @@ from fenpei.allocation.reasons import reason_lines
 from fenpei.allocation.selectors import (
     assignments_of_customer,
     current_assignment,
-    policy_active,
-    policy_engine,
+    policy_current,
 )
 from fenpei.allocation.services import customers_assign, customers_release, run_create
 from fenpei.customers.export import customers_xlsx
@@ -252,7 +251,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     title = customer.name  # the form changes the instance in memory while validating
     form = CustomerForm(request.POST or None, instance=customer)
     if request.method == "POST" and form.is_valid():
-        policy = policy_engine(policy_active())
+        policy = policy_current()
         try:
             customer_update(viewer, customer, policy, timezone.localdate(), **form.changes())
         except ValidationError as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from fenpei.teams.models import Rep, Team
@@ -73,8 +74,6 @@ def viewer_of(user: Any) -> Viewer:
 def manager_of(user: Any) -> Viewer:
     """The viewer of a manager-only page or action: PermissionDenied (403) for anyone
     else (reps, outsiders)."""
-    from django.core.exceptions import PermissionDenied  # noqa: PLC0415
-
     viewer = viewer_of(user)
     if not viewer.can_manage:
         raise PermissionDenied

@@ -12,18 +12,12 @@ from dataclasses import dataclass
 from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from fenpei.allocation.selectors import policy_active, policy_engine
 from fenpei.customers.models import Customer, Tier
 from fenpei.customers.selectors import customers_visible_to
 from fenpei.teams.access import Viewer, reps_visible_to, teams_visible_to
 from fenpei.teams.models import Rep, RepStatus, Team
 
 REP_CUSTOMERS_SHOWN = 100
-
-
-def default_capacity() -> int:
-    """Capacity of a rep whose own is empty: the active policy's default."""
-    return policy_engine(policy_active()).default_capacity
 
 
 def reps_with_load(

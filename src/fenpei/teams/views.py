@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from fenpei.allocation.selectors import default_capacity
 from fenpei.teams.access import Viewer, manager_of, viewer_of
 from fenpei.teams.forms import (
     RepCreateForm,
@@ -27,7 +28,6 @@ from fenpei.teams.forms import (
 )
 from fenpei.teams.models import Rep, Team
 from fenpei.teams.selectors import (
-    default_capacity,
     rep_customers,
     rep_get,
     reps_with_load,

@@ -8,7 +8,7 @@ Two halves:
   Dates (last deals, leave) are counted back from the day it is built for, so the demo
   always looks current: someone is on leave *now*, recent deals are recent.
 - `demo_load` writes it through the same services the app uses (derived keys, rescoring
-  under the active policy, `_owners_set` for the owners an import would bring) and runs a
+  under the active policy, `owners_set` for the owners an import would bring) and runs a
   first allocation, so the demo shows what a real team sees after its first import.
 """
 
@@ -29,8 +29,8 @@ from django.utils import timezone
 from pypinyin import lazy_pinyin
 
 from fenpei.allocation.models import AssignmentSource, RunStatus
-from fenpei.allocation.selectors import policy_active, policy_engine
-from fenpei.allocation.services import OwnerChange, _owners_set, run_apply, run_compute, run_create
+from fenpei.allocation.selectors import policy_current
+from fenpei.allocation.services import OwnerChange, owners_set, run_apply, run_compute, run_create
 from fenpei.customers.models import Customer, Intent, Stage
 from fenpei.customers.services import customer_derive, customers_rescore
 from fenpei.engine.duplicates import normalise_name
@@ -702,14 +702,14 @@ def _company_write(company: DemoCompany, today: date) -> tuple[User, int]:
     )
     rep_of = {r.key: r for r in reps}
     rows = [_customer_row(c, teams) for c in company.customers]
-    customers_rescore(rows, policy_engine(policy_active()), today)
+    customers_rescore(rows, policy_current(), today)
     rows = Customer.objects.bulk_create(rows, batch_size=500)
     changes = [
         OwnerChange(row, rep_of[c.owner], [{"kind": "import"}])
         for row, c in zip(rows, company.customers, strict=True)
         if c.owner
     ]
-    owned = _owners_set(
+    owned = owners_set(
         changes,
         source=AssignmentSource.IMPORT,
         user_id=users["admin"].pk,
