@@ -87,6 +87,11 @@ class Customer(models.Model):
         related_name="customers",
     )
     owned_since = models.DateTimeField(_("owned since"), null=True, blank=True)
+    # The latest follow-up (跟进), cached by the follow-up services so the table, the
+    # reclaim rules and the overdue list read one row instead of the follow-up log.
+    last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    next_step_due = models.DateField(_("next step due"), null=True, blank=True)
     priority = models.FloatField(_("priority"), default=0)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.C)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -114,6 +119,35 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomerMerge(models.Model):
+    """A duplicate merged into the record that survives (合并重复客户).
+
+    The duplicate's history (assignments, follow-ups, deals) moves to the survivor; its own
+    field values are kept here as they were, so nothing of it is lost.
+    """
+
+    survivor = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="merges", verbose_name=_("kept record")
+    )
+    duplicate_key = models.CharField(_("merged customer no."), max_length=50)
+    duplicate_name = models.CharField(_("merged name"), max_length=200)
+    #: every field of the merged record, as it was
+    snapshot = models.JSONField(default=dict)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        verbose_name = _("merged duplicate")
+        verbose_name_plural = _("merged duplicates")
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_key} → {self.survivor_id}"
 
 
 class ImportStatus(models.TextChoices):
