@@ -21,7 +21,15 @@
 3. for each view (default sort, tier=A, a name search, a pinyin-initials search, page
    200, sort by value) sends `--requests` GETs one at a time (latency of a lone user),
    then the default view with `--concurrency` clients at once; prints p50/p95/p99;
-4. stops the server (the database is kept: loading it again takes minutes; --drop-db).
+4. stops the server (the database is kept: loading it again takes minutes; --drop-db);
+5. in process (Django's test client, no HTTP): one page per view and user with the
+   queries it ran, their SQL time and the slowest one, and EXPLAIN ANALYZE of the default
+   page's row query as manager: where the time goes.
+
+`--reuse-db` first applies any new migrations to the loaded database (`fenpei migrate`),
+so a schema change (an index) is measured without loading again. The load ends with
+VACUUM ANALYZE: the state autovacuum keeps a live table in (visibility map set, so
+index-only scans are possible; statistics current).
 """
 
 from __future__ import annotations
@@ -182,7 +190,7 @@ def load(db: str, n: int, seed: int) -> dict[str, float]:
         "key, name, name_key, initials, credit_code, industry, region, city, address, "
         "potential_value, intent, products, contact, phone, phone_key, email, deal_count, "
         "deal_amount, last_deal, is_new, stage, locked, owned_since, priority, tier, "
-        "created_at, updated_at, owner_id, team_id"
+        "created_at, updated_at, owner_id, team_id, next_step"
     )
     from django.utils import timezone  # noqa: PLC0415
 
@@ -238,17 +246,23 @@ def load(db: str, n: int, seed: int) -> dict[str, float]:
                     now,
                     owner,
                     team,
+                    "",  # next_step: NOT NULL without a database default
                 )
             )
     raw.commit()
     t_copy = time.perf_counter() - t2
-    common.log(f"COPY in {t_copy:.1f} s; ANALYZE …")
+    common.log(f"COPY in {t_copy:.1f} s; VACUUM ANALYZE …")
     t3 = time.perf_counter()
+    raw.autocommit = True  # VACUUM cannot run inside a transaction
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
-    raw.commit()
+        cur.execute("VACUUM ANALYZE")
     connection.close()
-    return {"demo": t_demo, "generate": t_gen, "copy": t_copy, "analyze": time.perf_counter() - t3}
+    return {
+        "demo": t_demo,
+        "generate": t_gen,
+        "copy": t_copy,
+        "vacuum analyze": time.perf_counter() - t3,
+    }
 
 
 # -------------------------------------------------------------------- session
@@ -367,15 +381,48 @@ def visible_count(db: str, user: str) -> int:
     return int(common.psql(sql, db))
 
 
-def explain(db: str) -> str:
-    """The plan of the default page's count (what the paginator runs) as manager."""
-    sql = (
-        "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) SELECT count(*) FROM customers_customer c "
-        "LEFT JOIN teams_rep r ON r.id = c.owner_id WHERE c.team_id IN (1) OR r.team_id IN (1) "
-        "OR (c.owner_id IS NULL AND c.team_id IS NULL)"
-    )
-    lines = common.psql(sql, db).splitlines()
-    return next((x.strip() for x in lines if "Execution Time" in x), "")
+def in_process(users: list[str]) -> tuple[list[list[str]], str]:
+    """One page per view and user through Django's test client (no HTTP): the queries it
+    ran, their SQL time, the slowest; and the plan of the default page's rows as manager.
+    Each page is asked twice and the second is reported (warm caches, as in the HTTP runs).
+    """
+    from django.conf import settings  # noqa: PLC0415
+    from django.contrib.auth.models import User  # noqa: PLC0415
+    from django.db import connection  # noqa: PLC0415
+    from django.test import Client  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    from fenpei.customers.selectors import CustomerFilters, customers_filtered  # noqa: PLC0415
+    from fenpei.teams.access import viewer_of  # noqa: PLC0415
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    rows = []
+    for user in users:
+        client = Client()
+        client.force_login(User.objects.get(username=user))
+        for name, path in VIEWS:
+            client.get(path)
+            with CaptureQueriesContext(connection) as queries:
+                t0 = time.perf_counter()
+                response = client.get(path)
+                elapsed = time.perf_counter() - t0
+            times = [float(q["time"]) for q in queries.captured_queries]
+            slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
+            what = " ".join(slowest["sql"].split())[:90].replace("|", "¦")
+            rows.append(
+                [
+                    f"{user}: {name}",
+                    str(response.status_code),
+                    f"{elapsed * 1000:.1f}",
+                    str(len(times)),
+                    f"{sum(times) * 1000:.1f}",
+                    f"{max(times) * 1000:.1f} `{what}`",
+                ]
+            )
+    manager = viewer_of(User.objects.get(username=users[0]))
+    page = customers_filtered(manager, CustomerFilters()).values_list("pk", flat=True)[:50]
+    plan = "\n".join(page.explain(analyze=True).splitlines())
+    return rows, plan
 
 
 def main() -> None:
@@ -402,6 +449,9 @@ def main() -> None:
     timings: dict[str, float] = {}
     if not (args.reuse_db and common.db_exists(args.db)):
         timings = load(args.db, args.customers, args.seed)
+    else:
+        common.log("applying new migrations, if any …")
+        common.fenpei(args.db, "migrate", "--no-input")
     _django(args.db)
     from fenpei.web.demo import DEMO_PASSWORD  # noqa: PLC0415
 
@@ -441,7 +491,8 @@ def main() -> None:
         counts = {u: visible_count(args.db, u) for u in users}
         total = int(common.psql("SELECT count(*) FROM customers_customer", args.db))
         size = common.psql(f"SELECT pg_size_pretty(pg_database_size('{args.db}'))", args.db)
-        plan = explain(args.db)
+        common.log("in process …")
+        process_rows, plan = in_process(users)
     finally:
         if args.drop_db:
             common.db_drop(args.db)
@@ -460,7 +511,15 @@ def main() -> None:
     )
     table_rows = rows
     common.table(common.ROW_HEAD, table_rows)
-    print(f"Paginator's count as manager, EXPLAIN ANALYZE: {plan}\n")
+    print(
+        "\nIn process (Django test client, no HTTP), one request per view after one to warm "
+        "up: the page's time, its queries, their SQL time and the slowest query.\n"
+    )
+    common.table(
+        ["scenario", "status", "ms", "queries", "SQL ms", "slowest query ms"], process_rows
+    )
+    print("\nThe default page's rows as manager (keys of page 1), EXPLAIN ANALYZE:\n")
+    print("```\n" + plan + "\n```\n")
     for p99, name in worst:
         print(f"- {name}: {common.verdict(p99, args.target_p99_ms, at_most=True, unit='ms')} (p99)")
     print(flush=True)

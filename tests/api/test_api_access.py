@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from fenpei.customers.models import Customer
+
 pytestmark = pytest.mark.django_db
 
 LISTS = [
@@ -64,7 +66,6 @@ def test_outsider_is_refused_everywhere(company, api_for, url):
 @pytest.mark.parametrize(
     "call",
     [
-        ("post", "/api/v1/customers/", {"name": "新客户有限公司"}),
         ("post", "/api/v1/runs/", {"scope": "unassigned"}),
         ("get", "/api/v1/runs/", None),
         ("post", "/api/v1/policies/", {"toml": "", "note": ""}),
@@ -124,5 +125,29 @@ def test_malformed_json_is_a_parse_error(company, api_for):
 
 def test_api_root_lists_the_endpoints_for_members_only(company, api_for):
     links = api_for(company.rep_user).get("/api/v1/").json()
-    assert set(links) == {"customers", "reps", "teams", "policies", "runs"}
+    assert set(links) == {
+        *("customers", "reps", "teams", "policies", "runs"),
+        *("pool", "followups", "deals"),
+    }
     assert api_for(company.outsider).get("/api/v1/").status_code == 403
+
+
+def test_rep_creates_own_lead_over_the_api(company, api_for):
+    response = api_for(company.rep_user).post(
+        "/api/v1/customers/", {"name": "新客户有限公司", "route": True}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["owner"]["id"] == company.rep.pk and body["routed"] is False
+
+
+def test_rep_is_told_which_team_holds_a_duplicate(company, customers, api_for):
+    taken = customers[4]  # 广州南方电子有限公司, given to 华南's rep
+    Customer.objects.filter(pk=taken.pk).update(owner=company.other_rep, team=company.south)
+    response = api_for(company.rep_user).post(
+        "/api/v1/customers/", {"name": taken.name}, format="json"
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "duplicate" and body["existing"] is None
+    assert body["team"] == "华南" and "华南" in body["message"]

@@ -102,8 +102,9 @@ def test_owner_filter(company, owned, api_for):
 
 def test_pages(company, owned, api_for):
     body = api_for(company.manager).get(URL).json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "count_exact", "next", "previous", "results"}
     assert body["next"] is None
+    assert body["count"] == 5 and body["count_exact"] is True
 
 
 def test_history_with_reasons_in_the_request_language(company, owned, api_for):
@@ -175,10 +176,14 @@ def test_assign_and_release(company, owned, api_for):
     current = Assignment.objects.get(customer_id=pk, ended_at__isnull=True)
     assert current.source == AssignmentSource.MANUAL and current.note == "老客户介绍"
 
-    response = client.post(f"{URL}{pk}/release/", {"note": "离职交接"}, format="json")
+    response = client.post(f"{URL}{pk}/release/", {}, format="json")
+    assert response.status_code == 400 and "reason" in response.json()["fields"]
+    response = client.post(f"{URL}{pk}/release/", {"reason": "离职交接"}, format="json")
     assert response.status_code == 200
     assert response.json()["owner"] is None
     assert not Assignment.objects.filter(customer_id=pk, ended_at__isnull=True).exists()
+    ended = Assignment.objects.filter(customer_id=pk).latest("ended_at")
+    assert "离职交接" in ended.end_reason
 
 
 def test_assign_to_a_rep_outside_the_team_is_refused(company, owned, api_for):

@@ -88,3 +88,27 @@ def test_runs_visible_to_their_team_only(company, customers):
     assert run in runs_visible_to(viewer_of(company.manager))
     assert run not in runs_visible_to(viewer_of(company.other_manager))
     assert run in runs_visible_to(viewer_of(company.admin))
+
+
+def test_manager_sees_customers_their_reps_own_whatever_the_customers_team(company, owned):
+    """The manager's filter asks for the owner's team in a subquery (no join); the rows
+    are those of the three rules: the team's customers, those its reps own (even filed
+    under another team or none) and the unrouted pool, nothing else."""
+    unfiled = make_customer("上海无团队客户有限公司", key="K-UNFILED", owner=company.rep)
+    elsewhere = make_customer("广州挂错团队客户有限公司", key="K-ELSE", team=company.south)
+    Customer.objects.filter(pk=elsewhere.pk).update(owner=company.rep2)
+    filed_here = make_customer("华东团队的南方客户有限公司", key="K-HERE", team=company.east)
+    Customer.objects.filter(pk=filed_here.pk).update(owner=company.other_rep)
+    south_owned = make_customer("华南自己的客户有限公司", key="K-SOUTH", team=company.south)
+    Customer.objects.filter(pk=south_owned.pk).update(owner=company.other_rep)
+
+    east = names(viewer_of(company.manager))
+    assert {unfiled.name, elsewhere.name, filed_here.name} <= east
+    assert south_owned.name not in east
+    assert "深圳海湾物流有限公司" not in east  # 华南's pool
+    south = names(viewer_of(company.other_manager))
+    assert {south_owned.name, filed_here.name, "深圳海湾物流有限公司"} <= south
+    assert unfiled.name not in south and elsewhere.name in south  # filed under 华南
+    # …and each rep still sees only their own and the pool
+    rep = names(viewer_of(company.rep_user))
+    assert unfiled.name in rep and elsewhere.name not in rep and filed_here.name not in rep

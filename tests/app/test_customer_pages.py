@@ -4,16 +4,21 @@ export, detail, edit and my customers."""
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 from tests.conftest import make_customer
 
 from fenpei.allocation.models import Assignment, AssignmentSource, Run, RunScope
 from fenpei.allocation.services import customers_assign, run_apply, run_create
+from fenpei.customers import paging
 from fenpei.customers.models import Customer
 from fenpei.teams.access import viewer_of
 
@@ -71,6 +76,22 @@ def test_manager_table_shows_own_team_and_pool_with_bulk_actions(client, company
     assert NANFANG not in page
     assert 'id="bulk"' in page and 'name="ids"' in page
     assert "<html" in page  # a full page on a normal request
+
+
+def test_table_rows_link_each_customer_and_word_its_intent_and_status(client, company, owned):
+    huatong = owned[HUATONG]
+    Customer.objects.filter(pk=huatong.pk).update(stage="won")
+    page = as_user(client, company.manager).get(TABLE, {"q": "华通"}).content.decode()
+    detail = reverse("customers:detail", args=[huatong.pk])
+    why = reverse("customers:reasons", args=[huatong.pk])
+    assert f'<a href="{detail}">{HUATONG}</a>' in page
+    assert f'hx-get="{why}" hx-target="#why-{huatong.pk}"' in page
+    row = page[page.index(detail) : page.index(why)]
+    assert '<td class="wide">高</td>' in row and '<td class="wide">已成交' in row
+    english = as_user(client, company.manager).get(TABLE, {"q": "华通"}, HTTP_ACCEPT_LANGUAGE="en")
+    row = english.content.decode()
+    row = row[row.index(detail) : row.index(why)]
+    assert '<td class="wide">high</td>' in row and '<td class="wide">won' in row
 
 
 def test_htmx_request_gets_only_the_table_fragment(client, company, owned):
@@ -135,6 +156,164 @@ def test_rep_sees_own_and_pool_without_bulk_actions(client, company, owned):
 
 def test_outsider_gets_403_on_the_table(client, company, owned):
     assert as_user(client, company.outsider).get(TABLE).status_code == 403
+
+
+# ------------------------------------------------------------- large tables
+
+
+def many_customers(company, n: int) -> None:
+    """`n` customers of 华东 at once (bulk, as an import would)."""
+    Customer.objects.bulk_create(
+        Customer(
+            key=f"BULK{i:05d}",
+            name=f"批量客户{i:05d}有限公司",
+            name_key=f"批量客户{i:05d}",
+            region="江苏",
+            team=company.east,
+            priority=i % 100,
+        )
+        for i in range(n)
+    )
+
+
+def count_text(page: Any) -> str:
+    if not isinstance(page, str):
+        page = page.content.decode()
+    start = page.index('id="customer-count"')
+    return page[page.index(">", start) + 1 : page.index("</span>", start)]
+
+
+def table_pages() -> int:
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_relation_size('customers_customer') / 8192")
+        return int(cursor.fetchone()[0])
+
+
+@pytest.fixture
+def sampled(company, owned, monkeypatch):
+    """600 more customers of 华东, and counts estimated above 100 rows from a sample of
+    half the table's pages (the real limits, 10,000 rows and 500 pages, need a table of
+    4 MB and more)."""
+    many_customers(company, 600)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # what autovacuum does after a large import
+            cursor.execute("ANALYZE customers_customer")
+    monkeypatch.setattr(paging, "EXACT_COUNT_LIMIT", 100)
+    monkeypatch.setattr(paging, "SAMPLE_PAGES", table_pages() // 2)
+    cache.clear()  # estimates are kept a minute per query
+    yield
+    cache.clear()
+
+
+def test_a_large_table_shows_an_estimated_count_on_postgresql(client, company, owned, sampled):
+    client = as_user(client, company.manager)
+    page = client.get(TABLE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    shown = count_text(page)
+    if connection.vendor == "postgresql":
+        # "about 610 customers": a sample of the table's pages, two significant digits
+        assert shown.startswith("<span title=") and "about " in shown, shown
+        number = int(re.sub(r"\D", "", shown.split("about ", 1)[1]))
+        assert 300 <= number <= 1200 and number % 10 == 0
+        assert 'rel="next"' in page and ">13<" not in page  # no link to a "last" page
+    else:
+        # SQLite cannot sample: the count stays exact
+        assert shown == "605 customers"
+        assert ">13<" in page  # the last page
+    assert page.count('name="ids"') == 50
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite counts exactly")
+def test_an_estimate_is_kept_a_minute_for_the_same_view(client, company, owned, sampled):
+    client = as_user(client, company.manager)
+    before = count_text(client.get(TABLE, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    Customer.objects.filter(key__startswith="BULK00").delete()  # 600 → 5 rows
+    with connection.cursor() as cursor:  # autovacuum's statistics after the delete
+        cursor.execute("ANALYZE customers_customer")
+    again = count_text(client.get(TABLE, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "about" in before and again == before  # the same query: the kept figure
+    other = count_text(client.get(TABLE, {"tier": "C"}, HTTP_ACCEPT_LANGUAGE="en"))
+    assert other == "5 customers"  # another query is counted afresh (and exactly)
+    cache.clear()
+    assert count_text(client.get(TABLE, HTTP_ACCEPT_LANGUAGE="en").content.decode()) == (
+        "5 customers"
+    )
+
+
+def test_a_search_is_counted_exactly_even_in_a_large_table(client, company, owned, sampled):
+    client = as_user(client, company.manager)
+    page = client.get(TABLE, {"q": "批量客户0001"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert count_text(page) == "10 customers"
+    page = client.get(TABLE, {"q": "批量客户000"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert count_text(page) == "100 customers"  # up to the limit: exact
+    page = client.get(TABLE, {"q": "批量客户00"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    if connection.vendor == "postgresql":
+        assert "about " in count_text(page)  # above it a search is estimated too
+    else:
+        assert count_text(page) == "600 customers"
+
+
+def test_pages_past_the_estimated_end_say_so(client, company, owned, sampled):
+    client = as_user(client, company.manager)
+    last = client.get(TABLE, {"page": "13"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert last.count('name="ids"') == 5 and 'rel="next"' not in last
+    past = client.get(TABLE, {"page": "40"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    if connection.vendor == "postgresql":
+        assert "No more customers: this page is past the last one." in past
+        assert 'rel="prev"' in past and 'name="ids"' not in past
+    else:
+        assert past.count('name="ids"') == 5  # Django's paginator: the last page instead
+
+
+@pytest.mark.parametrize("keys_first_from", [0, 500])
+def test_deep_pages_keep_the_order(client, company, owned, monkeypatch, keys_first_from):
+    # from row 500 on (here: from the start, or never) a page's keys are read first
+    monkeypatch.setattr(paging, "KEYS_FIRST_FROM", keys_first_from)
+    many_customers(company, 120)
+    client = as_user(client, company.manager)
+    seen = []
+    for number in (1, 2, 3):
+        page = client.get(TABLE, {"page": str(number), "region": "江苏"}).content.decode()
+        seen += re.findall(r"BULK\d{5}", page)
+    assert len(seen) == len(set(seen)) == 120  # every row once, across the pages
+    # priority high to low (99 … 0), equal priorities by customer no.
+    assert seen[:2] == ["BULK00099", "BULK00098"]
+    assert seen[-4:] == ["BULK00001", "BULK00101", "BULK00000", "BULK00100"]
+
+
+# --------------------------------------------------------------- bulk reps
+
+
+def test_bulk_bar_lists_reps_without_loads_until_used(client, company, owned):
+    page = as_user(client, company.manager).get(TABLE, HTTP_ACCEPT_LANGUAGE="en")
+    page = page.content.decode()
+    assert f'hx-get="{reverse("customers:bulk_reps")}"' in page
+    assert f'<option value="{company.rep.pk}">张伟 (E01)</option>' in page
+    assert "/20 customers" not in page  # no load counted for the page
+
+
+def test_bulk_reps_fragment_has_loads_and_keeps_the_choice(client, company, owned):
+    url = reverse("customers:bulk_reps")
+    client = as_user(client, company.manager)
+    response = client.get(
+        url, {"rep": str(company.rep2.pk)}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.startswith('<select name="rep" id="bulk-rep">')
+    assert "hx-get" not in page  # fetched once: the new list does not ask again
+    assert "张伟 (E01) · 1/20 customers" in page
+    assert f'<option value="{company.rep2.pk}" selected>李娜 (E02)' in page
+    assert "王芳" not in page  # 华南's rep
+
+
+def test_bulk_reps_fragment_is_for_managers(client, company, owned):
+    url = reverse("customers:bulk_reps")
+    assert as_user(client, company.rep_user).get(url).status_code == 403
+    assert as_user(client, company.outsider).get(url).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302
 
 
 # ------------------------------------------------------------------------- bulk

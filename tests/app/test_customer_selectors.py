@@ -8,6 +8,7 @@ from tests.conftest import make_customer
 
 from fenpei.allocation.services import customers_assign
 from fenpei.customers.models import Customer
+from fenpei.customers.paging import count_rounded
 from fenpei.customers.selectors import (
     DEFAULT_SORT,
     CustomerFilters,
@@ -15,9 +16,11 @@ from fenpei.customers.selectors import (
     customers_filtered,
     my_customers,
     reps_assignable,
+    reps_assignable_loads,
     table_choices,
 )
 from fenpei.teams.access import viewer_of
+from fenpei.teams.models import RepStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +148,29 @@ def test_filters_from_params_ignore_bad_values():
     )
 
 
+def test_search_by_a_single_character_and_in_any_case(company, owned):
+    make_customer("IBM中国有限公司", key="K-IBM", region="北京")
+    manager = viewer_of(company.manager)
+    assert names(manager, q="浦") == {PUJIANG}  # one character: no index, same answer
+    assert names(manager, q="ibm") == {"IBM中国有限公司"}  # the name, case-insensitively
+    assert names(manager, q="Bm中") == {"IBM中国有限公司"}
+    assert names(manager, q="通科") == {HUATONG}  # any two characters, not only words
+    assert names(manager, q="通技") == set()
+
+
+def test_search_by_customer_no_in_any_case(company, owned):
+    key = owned[JINGGONG].key
+    assert names(viewer_of(company.manager), q=key.lower()) == {JINGGONG}
+    assert names(viewer_of(company.rep_user), q=key.lower()) == set()  # rep2's customer
+
+
+def test_search_orders_like_the_table(company, owned):
+    Customer.objects.filter(name=PUJIANG).update(priority=80)
+    Customer.objects.filter(name=HUATONG).update(priority=20)
+    rows = customers_filtered(viewer_of(company.manager), CustomerFilters(q="上海"))
+    assert list(rows.values_list("name", flat=True)) == [PUJIANG, HUATONG]
+
+
 def test_table_choices_come_from_visible_data(company, owned):
     choices = table_choices(viewer_of(company.manager))
     assert [r.key for r in choices.reps] == ["E01", "E02"]
@@ -155,13 +181,52 @@ def test_table_choices_come_from_visible_data(company, owned):
     assert [r.key for r in rep_choices.reps] == ["E01"]
 
 
-def test_reps_assignable_show_load_and_capacity(company, owned):
+def test_table_choices_leave_out_other_teams_values(company, owned):
+    """Regions and industries held only by another team's customers are not offered: the
+    choices list the viewer's own data, one probe per value, nothing else."""
+    make_customer(
+        "深圳湾区物流有限公司", key="K-WANQU", region="广东", industry="物流", team=company.south
+    )
+    manager = table_choices(viewer_of(company.manager))
+    assert "广东" not in manager.regions and "物流" not in manager.industries
+    assert manager.industries == sorted({"制造业", "零售", "矿业"})
+    south = table_choices(viewer_of(company.other_manager))
+    assert set(south.regions) == {"广东", "上海", "浙江", "新疆"}  # 华南's + the pool
+    assert set(south.industries) == {"电子", "物流", "零售", "矿业"}
+    everything = table_choices(viewer_of(company.admin))
+    assert everything.regions == sorted(everything.regions)
+    assert set(everything.industries) == {"制造业", "零售", "电子", "矿业", "物流"}
+    assert table_choices(viewer_of(company.outsider)).regions == []
+
+
+def test_reps_assignable_are_the_managers_reps_without_counting(
+    company, owned, django_assert_max_num_queries
+):
+    manager = viewer_of(company.manager)
+    with django_assert_max_num_queries(1):  # names only: no count of customers
+        reps = reps_assignable(manager)
+    assert [r.key for r in reps] == ["E01", "E02"]
+    assert [r.key for r in reps_assignable(viewer_of(company.admin))] == ["E01", "E02", "S01"]
+    assert reps_assignable(viewer_of(company.outsider)) == []
+
+
+def test_reps_assignable_loads_show_load_and_capacity(company, owned):
     company.rep2.capacity = None
     company.rep2.save()
-    loads = {item.rep.key: item for item in reps_assignable(viewer_of(company.manager))}
+    loads = {item.rep.key: item for item in reps_assignable_loads(viewer_of(company.manager))}
     assert (loads["E01"].load, loads["E01"].capacity) == (1, 20)
     assert loads["E02"].capacity == 200  # the default policy's default capacity
     assert set(loads) == {"E01", "E02"}
+    everyone = {item.rep.key: item.load for item in reps_assignable_loads(viewer_of(company.admin))}
+    assert everyone == {"E01": 1, "E02": 1, "S01": 1}
+
+
+def test_reps_assignable_leave_out_departed_reps(company, owned):
+    company.rep2.status = RepStatus.DEPARTED
+    company.rep2.save()
+    manager = viewer_of(company.manager)
+    assert [r.key for r in reps_assignable(manager)] == ["E01"]
+    assert [item.rep.key for item in reps_assignable_loads(manager)] == ["E01"]
 
 
 def test_export_rows_cover_all_pages_in_constant_queries(
@@ -187,3 +252,11 @@ def test_my_customers(company, owned):
     huatong = owned[HUATONG]
     assert mine.reasons[huatong.pk] == [{"kind": "manual", "note": "老客户"}]
     assert sum(mine.tiers.values()) == 1 and set(mine.tiers) == {"A", "B", "C"}
+
+
+@pytest.mark.parametrize(
+    ("count", "shown"),
+    [(0, 0), (7, 7), (61, 61), (285_210, 290_000), (1_000_000, 1_000_000), (12_345, 12_000)],
+)
+def test_estimates_are_rounded_to_two_significant_digits(count, shown):
+    assert count_rounded(count) == shown

@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,14 +17,21 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from fenpei.allocation.models import Assignment, AssignmentSource, Run, RunStatus
-from fenpei.customers.models import Customer
+from fenpei.customers.conflicts import duplicate_groups
+from fenpei.customers.models import Customer, Stage
+from fenpei.followups.models import Deal, FollowUp
 from fenpei.tables.values import parse_credit_code
 from fenpei.teams.access import viewer_of
 from fenpei.teams.models import Rep, RepStatus, Team
 from fenpei.web.demo import (
     DEMO_PASSWORD,
+    N_CUSTOMERS,
+    N_DUPLICATES,
     OUTSIDE_PROVINCES,
+    PROFILES,
+    REP_LOGIN_KEY,
     TEAM_SPECS,
+    demo_activity,
     demo_company,
     demo_load,
 )
@@ -51,9 +58,9 @@ def test_company_shape() -> None:
     company = demo_company(today=TODAY)
     assert [t.name for t in company.teams] == ["华东", "华南", "华北", "西南", "华中"]
     assert 38 <= len(company.reps) <= 42
-    assert len(company.customers) == 2000
-    assert len({c.key for c in company.customers}) == 2000
-    assert len({c.name for c in company.customers}) == 2000
+    assert len(company.customers) == N_CUSTOMERS + N_DUPLICATES
+    assert len({c.key for c in company.customers}) == N_CUSTOMERS + N_DUPLICATES
+    assert len({c.name for c in company.customers[:N_CUSTOMERS]}) == N_CUSTOMERS
     statuses = Counter(r.status for r in company.reps)
     assert statuses[RepStatus.DEPARTED] == 1 and statuses[RepStatus.ON_LEAVE] == 2
     on_leave = [r for r in company.reps if r.status == RepStatus.ON_LEAVE]
@@ -65,10 +72,27 @@ def test_company_shape() -> None:
     assert all(2 <= len(r.industries) <= 3 for r in company.reps)
 
 
+def test_demo_has_duplicates_to_merge() -> None:
+    """撞单: each extra record repeats an owned company's name or phone under another rep;
+    four of them in another team."""
+    company = demo_company(today=TODAY)
+    originals, extras = company.customers[:N_CUSTOMERS], company.customers[N_CUSTOMERS:]
+    by_name = {c.name: c for c in originals}
+    by_phone = {c.phone: c for c in originals if c.phone}
+    team_of = {r.key: r.team for r in company.reps}
+    across = 0
+    for extra in extras:
+        original = by_name.get(extra.name) or by_phone[extra.phone]
+        assert original.owner and extra.owner and extra.owner != original.owner
+        assert not extra.credit_code  # the unique code stays with the original
+        across += team_of[extra.owner] != team_of[original.owner]
+    assert len(extras) == N_DUPLICATES and across == 4
+
+
 def test_reps_cover_only_their_teams_regions() -> None:
     company = demo_company(today=TODAY)
     cities = {spec.name: set(spec.provinces) for spec in TEAM_SPECS}
-    for c in company.customers:
+    for c in company.customers[:N_CUSTOMERS]:
         if c.region not in OUTSIDE_PROVINCES:
             cities[next(s.name for s in TEAM_SPECS if c.region in s.provinces)].add(c.city)
     for rep in company.reps:
@@ -77,7 +101,7 @@ def test_reps_cover_only_their_teams_regions() -> None:
 
 def test_customer_values_are_realistic_and_valid() -> None:
     company = demo_company(today=TODAY)
-    customers = company.customers
+    customers = company.customers[:N_CUSTOMERS]  # the duplicates are checked on their own
     codes = [c.credit_code for c in customers if c.credit_code]
     assert len(codes) > 1700 and len(set(codes)) == len(codes)
     for code in codes:
@@ -108,7 +132,7 @@ def test_demo_load_builds_an_allocated_company() -> None:
     assert loaded is not None
     assert Team.objects.count() == 5
     assert 38 <= Rep.objects.count() <= 42
-    assert Customer.objects.count() == 2000
+    assert Customer.objects.count() == N_CUSTOMERS + N_DUPLICATES
 
     logins = {
         u: authenticate(username=u, password=DEMO_PASSWORD) for u in ("admin", "manager", "rep")
@@ -130,7 +154,8 @@ def test_demo_load_builds_an_allocated_company() -> None:
     run = Run.objects.get(pk=loaded.run_id)
     assert run.status == RunStatus.APPLIED
     owned = Customer.objects.filter(owner__isnull=False)
-    assert owned.count() > 0.95 * 2000
+    # About a tenth waits in the pool (公海) to be claimed: held back from the first run.
+    assert 0.87 * N_CUSTOMERS < owned.count() < 0.93 * N_CUSTOMERS
     assert Assignment.objects.filter(ended_at__isnull=True).count() == owned.count()
     assert rep.customers.count() > 10
     # No team covers 新疆 / 西藏 / 内蒙古: those stay in the pool, with a reason.
@@ -143,9 +168,94 @@ def test_demo_load_builds_an_allocated_company() -> None:
     assert sample is not None and sample.name_key and sample.initials
     assert Customer.objects.filter(tier="A").exists() and Customer.objects.filter(tier="C").exists()
 
+    _assert_activity(loaded)
+    groups = duplicate_groups(viewer_of(logins["admin"]))
+    assert len([g for g in groups if len(g.owners) > 1]) >= N_DUPLICATES
+
     # A second call on the same database loads nothing.
     assert demo_load(TODAY) is None
-    assert Customer.objects.count() == 2000 and Run.objects.count() == 1
+    assert Customer.objects.count() == N_CUSTOMERS + N_DUPLICATES and Run.objects.count() == 1
+
+
+def test_activity_is_deterministic_and_keeps_the_followup_rules() -> None:
+    company = demo_company(today=TODAY)
+    activity = demo_activity(company, today=TODAY)
+    assert activity == demo_activity(company, today=TODAY)
+    assert demo_activity(company, seed=7, today=TODAY).followups != activity.followups
+    profiles = Counter(profile for _key, profile, _days in activity.profiles)
+    assert set(profiles) == {*PROFILES, "stale"}
+    assert all(n >= 20 for n in profiles.values()), profiles
+    assert 0.07 * 2000 < len(activity.pool) < 0.11 * 2000
+    for f in activity.followups:
+        day = f.contact_at.date()
+        assert TODAY - timedelta(days=200) < day < TODAY  # never in the future
+        assert f.next_step_due is None or f.next_step_due >= day
+        assert bool(f.next_step) == (f.next_step_due is not None)
+    assert all(TODAY - timedelta(days=90) < d.closed_on < TODAY for d in activity.deals)
+    assert {d.result for d in activity.deals} == {"won", "lost"}
+    pool_keys = {c.key for c in company.customers if c.owner} & activity.pool
+    assert not pool_keys  # the import's owners keep their customers
+
+
+def _days_since(day: date | None) -> int | None:
+    return None if day is None else (TODAY - day).days
+
+
+def _assert_activity(loaded) -> None:
+    """The pool, the reclaim rules (default policy: 30 days without a follow-up or 180
+    without a deal, counted from the later of those and owned_since, warned 7 days
+    before) and the overdue list all have customers to show."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    assert loaded.followups == FollowUp.objects.count() > 3000
+    assert loaded.deals == Deal.objects.count() > 200
+    owned = list(Customer.objects.filter(owner__isnull=False).select_related("owner"))
+    cases: Counter[str] = Counter()
+    for c in owned:
+        assert c.owned_since is not None and timezone.localdate(c.owned_since) < TODAY
+        if c.next_step_due is not None and c.next_step_due < TODAY:
+            cases["overdue"] += 1
+            cases["overdue " + c.owner.key] += 1
+        if c.stage == Stage.WON or c.locked:
+            continue
+        last = max(
+            d
+            for d in (
+                timezone.localdate(c.owned_since),
+                c.last_deal,
+                timezone.localdate(c.last_followup_at) if c.last_followup_at else None,
+            )
+            if d is not None
+        )
+        no_followup = _days_since(last)
+        no_deal = _days_since(max(d for d in (timezone.localdate(c.owned_since), c.last_deal) if d))
+        if no_followup >= 30 or no_deal >= 180:
+            cases["reclaim"] += 1
+            cases["reclaim for no deal"] += no_deal >= 180
+        elif no_followup >= 30 - 7:
+            cases["warning"] += 1
+            cases["warning " + c.owner.key] += 1
+    assert cases["overdue"] > 150 and cases["warning"] > 100, cases
+    assert 80 < cases["reclaim"] < 0.15 * len(owned), cases
+    assert cases["reclaim for no deal"] > 10, cases
+    # The demo's rep login has work to show at once.
+    assert cases["overdue " + REP_LOGIN_KEY] > 0 and cases["warning " + REP_LOGIN_KEY] > 0
+    deals = Counter(Deal.objects.values_list("result", flat=True))
+    assert deals["won"] > 150 and deals["lost"] > 50
+    assert Customer.objects.filter(stage=Stage.LOST).count() == deals["lost"]
+    # Every follow-up was logged by the customer's owner at the time, never before they
+    # had it; pool customers keep their former owner's.
+    for f in FollowUp.objects.select_related("customer"):
+        if f.customer.owner_id is not None and f.rep_id == f.customer.owner_id:
+            assert f.contact_at >= f.customer.owned_since
+        else:
+            assert f.customer.owner_id is None
+    latest = FollowUp.objects.filter(customer=owned[0]).order_by("-contact_at").first()
+    if latest is not None:
+        assert owned[0].last_followup_at == latest.contact_at
+    pool = Customer.objects.filter(owner__isnull=True)
+    reclaimed = pool.filter(assignments__isnull=False).distinct()
+    assert reclaimed.count() > 20 and pool.count() - reclaimed.count() > 100
 
 
 def test_demo_load_never_mixes_into_existing_data(company) -> None:

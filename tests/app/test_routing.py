@@ -7,12 +7,23 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
 from tests.conftest import make_customer
 
+from fenpei.allocation import routing
 from fenpei.allocation.models import Assignment, AssignmentSource, Run, RunStatus
-from fenpei.allocation.routing import DuplicateCustomer, customer_create, customer_route
+from fenpei.allocation.routing import (
+    DuplicateCustomer,
+    customer_create,
+    customer_route,
+    duplicate_holder,
+    duplicate_message,
+)
+from fenpei.allocation.selectors import policy_current
 from fenpei.allocation.services import customers_assign, run_apply, run_create
 from fenpei.customers.models import Customer, ImportBatch
+from fenpei.customers.services import customer_derive, customers_rescore
 from fenpei.teams.access import viewer_of
 from fenpei.teams.models import Rep
 
@@ -95,11 +106,63 @@ def test_policy_can_turn_routing_off_and_a_manager_can_route_later(company):
     assert later.rep == company.rep
 
 
-def test_reps_and_outsiders_cannot_create(company):
-    for user in (company.rep_user, company.outsider):
-        with pytest.raises(PermissionDenied):
-            customer_create(viewer_of(user), HUATONG)
+def test_an_outsider_cannot_create(company):
+    with pytest.raises(PermissionDenied):
+        customer_create(viewer_of(company.outsider), HUATONG)
     assert not Customer.objects.exists()
+
+
+def test_a_reps_new_customer_is_their_own_lead(company):
+    # Even with routing on, a rep's own find stays theirs (自拓客户), not the "best" rep's.
+    routed = customer_create(viewer_of(company.rep_user), HUATONG)
+    customer = Customer.objects.get(pk=routed.customer.pk)
+    assert customer.owner == company.rep and customer.team == company.east
+    current = Assignment.objects.get(customer=customer, ended_at__isnull=True)
+    assert current.source == AssignmentSource.MANUAL and current.reasons == [{"kind": "own_lead"}]
+
+
+def test_a_rep_at_capacity_cannot_add_a_lead(company):
+    Rep.objects.filter(pk=company.rep.pk).update(capacity=1)
+    rep = viewer_of(company.rep_user)
+    customer_create(rep, HUATONG)
+    with pytest.raises(ValidationError) as raised:
+        customer_create(rep, {**HUATONG, "name": "杭州新客户有限公司", "phone": ""})
+    assert raised.value.code == "over_capacity"
+    assert Customer.objects.count() == 1
+
+
+def test_a_rep_cannot_put_a_lead_in_another_team(company):
+    with pytest.raises(ValidationError) as raised:
+        customer_create(viewer_of(company.rep_user), {**HUATONG, "team": company.south.pk})
+    assert "team" in raised.value.message_dict
+    assert not Customer.objects.exists()
+
+
+def test_a_rep_adding_a_colleagues_customer_is_told_who_holds_it(company):
+    taken = make_customer("上海华通科技有限公司", team=company.south, owner=company.other_rep)
+    with pytest.raises(DuplicateCustomer) as raised:
+        customer_create(viewer_of(company.rep_user), HUATONG)
+    assert raised.value.existing == taken
+    holder = duplicate_holder(raised.value.existing)
+    assert holder == {"team": "华南", "owner": company.other_rep.name}
+    assert company.other_rep.name in duplicate_message("名称", holder)
+    assert Customer.objects.count() == 1
+
+
+def test_a_rep_slot_taken_meanwhile_sends_the_customer_to_the_next_best(company):
+    # The engine decides on loads read without locks; the chosen rep's load is counted
+    # again under its lock. Simulate a concurrent routing that filled rep (E01) after the
+    # loads were read: the retry must pick rep2, never exceed E01's capacity.
+    Rep.objects.filter(pk=company.rep.pk).update(capacity=1)
+    reps = list(Rep.objects.filter(team=company.east).select_related("team").order_by("pk"))
+    stale = {r.pk: 0 for r in reps}
+    make_customer("并发抢先有限公司", team=company.east, owner=company.rep)
+    customer = Customer(**{**HUATONG, "team": company.east})
+    customer_derive(customer)
+    customers_rescore([customer], policy_current(), timezone.localdate())
+    with transaction.atomic():
+        rep, reasons = routing._choose_and_lock_with_loads(customer, reps, stale, policy_current())
+    assert rep == company.rep2 and reasons
 
 
 def test_bad_fields_are_named(company):
@@ -160,8 +223,36 @@ def test_new_customer_form_routes_and_names_a_duplicate(client, company):
     assert f'href="/customers/{customer.pk}/" id="existing-customer"' in again.content.decode()
 
 
-def test_new_customer_form_is_for_managers(client, company):
+LEAD_FORM = {
+    "name": "上海华通科技有限公司",
+    "region": "上海",
+    "intent": "3",
+    "deal_count": "0",
+    "deal_amount": "0",
+    "potential_value": "0",
+    "stage": "lead",
+}
+
+
+def test_rep_adds_own_lead_with_the_form(client, company):
     client.force_login(company.rep_user)
+    assert 'id="new-own-lead"' in client.get("/mine/").content.decode()
+    response = client.post("/customers/new/", LEAD_FORM)
+    customer = Customer.objects.get()
+    assert response.status_code == 302 and customer.owner == company.rep
+
+
+def test_rep_form_names_the_colleague_who_holds_a_duplicate(client, company):
+    make_customer("上海华通科技有限公司", team=company.south, owner=company.other_rep)
+    client.force_login(company.rep_user)
+    page = client.post("/customers/new/", LEAD_FORM).content.decode()
+    assert "华南" in page and company.other_rep.name in page  # team and owner, 撞单
+    assert 'id="existing-customer"' not in page  # but no link to a record they can't open
+    assert Customer.objects.count() == 1
+
+
+def test_new_customer_form_is_closed_to_outsiders(client, company):
+    client.force_login(company.outsider)
     assert client.get("/customers/new/").status_code == 403
     assert client.post("/customers/new/", {"name": "x"}).status_code == 403
     assert not Customer.objects.exists()

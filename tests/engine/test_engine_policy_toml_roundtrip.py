@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 
 from fenpei.engine import DEFAULT_POLICY_TOML, Policy, PolicyError, default_policy, policy_from_toml
 from fenpei.engine.policy import (
+    MAX_DAYS,
     MAX_FIT_BONUS,
     MAX_WEIGHT,
     FitBonuses,
+    PoolRules,
     PriorityScales,
     PriorityWeights,
     RoutingRule,
@@ -32,6 +34,31 @@ def test_default_policy_round_trips() -> None:
     assert policy_from_dict(policy_to_dict(policy)) == policy
     # whole numbers are written as a person would type them
     assert "coverage_weight = 1000\n" in text and "medium = 0.6\n" in text
+
+
+def test_pool_section_defaults_and_round_trip() -> None:
+    assert default_policy().pool == PoolRules(
+        scope="team",
+        claims_per_day=10,
+        cooldown_days=30,
+        reclaim_no_followup_days=30,
+        reclaim_no_deal_days=180,
+        warn_days=7,
+    )
+    # A policy file written before the pool existed takes the defaults.
+    assert policy_from_toml("[allocation]\nterritory = 'soft'\n").pool == PoolRules()
+    policy = Policy(pool=PoolRules(scope="company", claims_per_day=0, reclaim_no_deal_days=0))
+    text = policy_to_toml(policy)
+    assert '[pool]\nscope = "company"\nclaims_per_day = 0\n' in text
+    assert policy_from_toml(text) == policy
+    assert policy_from_dict(policy_to_dict(policy)).pool == policy.pool
+
+
+def test_unknown_pool_key_is_named() -> None:
+    with pytest.raises(PolicyError, match=r"pool: unknown key.*claim_limit"):
+        policy_from_toml("[pool]\nclaim_limit = 3\n")
+    with pytest.raises(PolicyError, match=r"\[pool\] must be a table"):
+        policy_from_dict({"pool": 3})
 
 
 def test_output_is_deterministic_and_keeps_rule_order() -> None:
@@ -87,6 +114,12 @@ def test_empty_condition_round_trips() -> None:
         ("history", "half_life_days", 0.0),
         ("allocation", "territory", "strict"),
         ("allocation", "default_capacity", 1.5),
+        ("pool", "scope", "region"),
+        ("pool", "claims_per_day", -1),
+        ("pool", "cooldown_days", 2.5),
+        ("pool", "reclaim_no_followup_days", True),
+        ("pool", "reclaim_no_deal_days", "180"),
+        ("pool", "warn_days", MAX_DAYS + 1),
     ],
 )
 def test_bad_values_from_a_dict_name_the_key(section: str, key: str, value: object) -> None:
@@ -141,6 +174,19 @@ def rules(draw: st.DrawFn) -> RoutingRule:
 
 
 @st.composite
+def pools(draw: st.DrawFn) -> PoolRules:
+    days = st.integers(0, MAX_DAYS)
+    return PoolRules(
+        scope=draw(st.sampled_from(["team", "company"])),
+        claims_per_day=draw(days),
+        cooldown_days=draw(days),
+        reclaim_no_followup_days=draw(days),
+        reclaim_no_deal_days=draw(days),
+        warn_days=draw(days),
+    )
+
+
+@st.composite
 def policies(draw: st.DrawFn) -> Policy:
     weight = floats(0.0, 1e6)
     unit = draw(floats(1.0, 1e9))
@@ -166,6 +212,7 @@ def policies(draw: st.DrawFn) -> Policy:
         default_capacity=draw(st.integers(0, 2**40)),
         territory=draw(st.sampled_from(["hard", "soft", "off"])),
         rules=tuple(draw(st.lists(rules(), max_size=4))),
+        pool=draw(pools()),
     )
 
 

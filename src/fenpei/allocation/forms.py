@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fenpei.allocation.models import RunScope
-from fenpei.teams.models import Team
+from fenpei.teams.models import Rep, Team
 
 
 class RunForm(forms.Form):
@@ -31,3 +31,20 @@ class RunForm(forms.Form):
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelChoiceField)
         team_field.queryset = teams
+
+
+class HandoverForm(forms.Form):
+    """交接 on a rep's page: to the best remaining reps, or all to one successor."""
+
+    successor = forms.ModelChoiceField(
+        label=_("Hand over to"),
+        queryset=Rep.objects.none(),
+        required=False,
+        empty_label=_("the best remaining reps (allocation rules)"),
+    )
+
+    def __init__(self, *args: Any, successors: QuerySet[Rep], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["successor"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = successors

@@ -55,6 +55,7 @@ class RunScope(models.TextChoices):
     UNASSIGNED = "unassigned", _("unassigned customers")
     SELECTION = "selection", _("selected customers")
     TEAM = "team", _("a whole team (may move owned customers)")
+    HANDOVER = "handover", _("handover of a departing rep's customers")
 
 
 class Run(models.Model):
@@ -63,8 +64,15 @@ class Run(models.Model):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
-    #: customer ids of a selection run
+    #: customer ids of a selection run (and of a handover, as owned when it was previewed)
     selection = models.JSONField(default=list, blank=True)
+    #: a handover (交接) run: whose customers, and the successor named (empty: the engine chooses)
+    handover_from = models.ForeignKey(
+        Rep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handover_to = models.ForeignKey(
+        Rep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
     )

@@ -21,7 +21,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from fenpei.engine import Policy, PolicyError
-from fenpei.engine.policy import policy_to_dict
+from fenpei.engine.policy import MAX_DAYS, policy_to_dict
 
 RULES_PREFIX = "rules"
 #: More rules than this in one post is not an edit but abuse; the rest are ignored.
@@ -57,6 +57,15 @@ def _points(label: Any) -> forms.FloatField:
 def _bonus(label: Any, help_text: Any) -> forms.FloatField:
     return _number(label, help_text, min_value=0)
 
+
+def _days(label: Any, help_text: Any) -> forms.IntegerField:
+    return forms.IntegerField(label=label, help_text=help_text, min_value=0, max_value=MAX_DAYS)
+
+
+POOL_SCOPE_CHOICES = [
+    ("team", _("Team: each team has its own pool, plus the customers not yet given to a team")),
+    ("company", _("Company: one pool; every rep may claim any customer without an owner")),
+]
 
 TERRITORY_CHOICES = [
     ("hard", _("Hard: only reps who cover the customer's region may take it")),
@@ -178,6 +187,38 @@ class PolicyForm(forms.Form):
             "New customers of a confirmed import get their reps at once, in one optimal "
             "allocation. Off: allocate them with a run you preview first."
         ),
+    )
+    pool_scope = forms.ChoiceField(
+        label=_("Pool scope"),
+        choices=POOL_SCOPE_CHOICES,
+        widget=forms.RadioSelect,
+        help_text=_("Which customers without an owner a rep may see and claim."),
+    )
+    pool_claims_per_day = _days(
+        _("Claims per day"), _("Most customers one rep may claim from the pool in a day; 0: none.")
+    )
+    pool_cooldown_days = _days(
+        _("Cooldown (days)"),
+        _("A rep who owned a customer waits this long before claiming it again; 0: no wait."),
+    )
+    pool_reclaim_no_followup_days = _days(
+        _("Reclaim after days without follow-up"),
+        _(
+            "An owned customer goes back to the pool after this many days without a "
+            "follow-up, counted from the later of the last follow-up and the day the owner "
+            "got it; 0: off."
+        ),
+    )
+    pool_reclaim_no_deal_days = _days(
+        _("Reclaim after days without a deal"),
+        _(
+            "An owned customer goes back to the pool after this many days without a deal, "
+            "counted from the later of the last deal and the day the owner got it; 0: off."
+        ),
+    )
+    pool_warn_days = _days(
+        _("Warn days before"),
+        _("The owner is warned this many days before a customer goes back; 0: no warning."),
     )
     note = forms.CharField(
         label=_("Why this change"),

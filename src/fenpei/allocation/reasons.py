@@ -29,6 +29,10 @@ def reason_line(reason: dict[str, Any]) -> str:
         )
     if kind == "import":
         return _("Owner given in the imported sheet (现负责人).")
+    if kind == "own_lead":
+        return _("Added by the rep as their own lead (自拓客户).")
+    if kind == "handover":
+        return handover_line(reason)
     if kind == "claim":
         return _("Claimed from the pool by the rep.")
     return reason_text(reason, engine_lang())
@@ -36,3 +40,15 @@ def reason_line(reason: dict[str, Any]) -> str:
 
 def reason_lines(reasons: list[dict[str, Any]]) -> list[str]:
     return [reason_line(r) for r in reasons]
+
+
+def handover_line(reason: dict[str, Any]) -> str:
+    names = {"from": reason.get("from") or "—", "to": reason.get("to") or "—"}
+    if reason.get("to"):
+        return _("Handover from %(from)s to %(to)s, the successor the manager named.") % names
+    if reason.get("pool"):
+        return (
+            _("Handover from %(from)s: no remaining rep may take it, so it returns to the pool.")
+            % names
+        )
+    return _("Handover from %(from)s: the best remaining rep under the allocation rules.") % names

@@ -206,6 +206,12 @@ def customers_release(viewer: Viewer, customer_ids: Sequence[int], note: str = "
 
 
 def _scope_customers(run: Run, viewer: Viewer) -> QuerySet[Customer]:
+    if run.scope == RunScope.HANDOVER:  # every customer the leaver still owns, even lost ones
+        if run.handover_from_id is None:
+            return Customer.objects.none()
+        return customers_visible_to(viewer).filter(
+            pk__in=run.selection, owner_id=run.handover_from_id
+        )
     visible = customers_visible_to(viewer).exclude(stage=Stage.LOST)
     if run.scope == RunScope.SELECTION:
         return visible.filter(pk__in=run.selection)
@@ -225,6 +231,8 @@ def _scope_customers(run: Run, viewer: Viewer) -> QuerySet[Customer]:
 
 def _scope_reps(run: Run, viewer: Viewer) -> QuerySet[Rep]:
     reps = reps_visible_to(viewer).exclude(status=RepStatus.DEPARTED)
+    if run.scope == RunScope.HANDOVER and run.handover_from_id is not None:
+        reps = reps.exclude(pk=run.handover_from_id)
     if run.team_id is not None:
         reps = reps.filter(team_id=run.team_id)
     return reps.order_by("key")
@@ -242,7 +250,7 @@ def run_create(
     """Create a run and compute its preview: during the request when it is small, in a
     background task (with progress) when it is big."""
     _require_manager(viewer)
-    if scope not in RunScope.values:
+    if scope not in RunScope.values or scope == RunScope.HANDOVER:  # see allocation.handover
         raise ValidationError(_("Unknown scope."))
     if team_id is not None and not (viewer.is_admin or team_id in viewer.team_ids):
         raise ValidationError(_("No such team among yours."))
@@ -313,6 +321,11 @@ def _compute(run: Run, progress: Progress) -> None:
     viewer = viewer_of(run.created_by)
     policy = policy_engine(run.policy)
     customers = list(_scope_customers(run, viewer).order_by("pk"))
+    if run.scope == RunScope.HANDOVER:
+        # A lock keeps a customer with its owner; the owner is leaving, so in a handover
+        # it must move too (in memory only: the flag stays and binds the new owner).
+        for c in customers:
+            c.locked = False
     reps = list(_scope_reps(run, viewer).select_related("team"))
     rep_index = {r.pk: j for j, r in enumerate(reps)}
     loads_now = rep_loads([r.pk for r in reps])
@@ -338,6 +351,10 @@ def _compute(run: Run, progress: Progress) -> None:
             reasons[i] = [reasons_structured(r) for r in rs]
     for i in np.flatnonzero(allocation.rep < 0).tolist():
         reasons[i] = [reasons_structured(explain_unassigned(problem, allocation, i))]
+    if run.scope == RunScope.HANDOVER:  # the first reason says whose customer it was
+        leaver = run.handover_from.name if run.handover_from is not None else ""
+        for i, rs in reasons.items():
+            rs.insert(0, {"kind": "handover", "from": leaver, "pool": bool(allocation.rep[i] < 0)})
 
     items = []
     for i, c in enumerate(customers):
@@ -503,13 +520,17 @@ def run_apply(viewer: Viewer, run_id: int) -> int:
             rescored.append(c)
         if it.rep_id is not None:
             changes.append(OwnerChange(c, reps[it.rep_id], it.reasons))
+        elif run.scope == RunScope.HANDOVER:  # nobody may take it: the team's pool, not the leaver
+            changes.append(OwnerChange(c, None, it.reasons))
     Customer.objects.bulk_update(rescored, ["priority", "tier"], 500)
     changed = owners_set(
         changes,
         source=AssignmentSource.RUN,
         user_id=viewer.user_id,
         run=run,
-        end_reason=_("moved by run #%(run)d") % {"run": run.pk},
+        end_reason=_("handover: departure")
+        if run.scope == RunScope.HANDOVER
+        else _("moved by run #%(run)d") % {"run": run.pk},
     )
     run.status = RunStatus.APPLIED
     run.decided_by_id = viewer.user_id

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from fenpei.allocation import policy_views, views
+from fenpei.allocation import handover_views, policy_views, views
 
 app_name = "allocation"
 
@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
     path("runs/<int:pk>/apply/", views.run_apply_view, name="run_apply"),
     path("runs/<int:pk>/discard/", views.run_discard_view, name="run_discard"),
+    path("reps/<int:pk>/handover/", handover_views.handover, name="handover"),
     path("policy/", policy_views.policy, name="policy"),
     path("policy/rules/", policy_views.policy_rules, name="policy_rules"),
     path("policy/toml/", policy_views.policy_toml_save, name="policy_toml"),

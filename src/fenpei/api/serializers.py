@@ -207,6 +207,13 @@ class AssignSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class ReleaseSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the customer goes back to the pool (required; `note` is accepted too).",
+    )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -421,3 +428,8 @@ class RunItemSerializer(serializers.ModelSerializer[RunItem]):
         if item.previous_owner_id is None:
             return "new"
         return "kept" if item.rep_id == item.previous_owner_id else "moved"
+
+
+class HandoverSerializer(serializers.Serializer[dict[str, Any]]):
+    #: a rep to take every customer; empty: the engine spreads them over the remaining reps
+    successor = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)

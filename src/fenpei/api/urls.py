@@ -9,6 +9,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from fenpei.api import views
+from fenpei.followups.api import DealViewSet, FollowUpViewSet
+from fenpei.pool.api import PoolViewSet
 
 app_name = "api"
 
@@ -21,6 +23,9 @@ router.register("reps", views.RepViewSet, basename="rep")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("policies", views.PolicyViewSet, basename="policy")
 router.register("runs", views.RunViewSet, basename="run")
+router.register("pool", PoolViewSet, basename="pool")
+router.register("followups", FollowUpViewSet, basename="followup")
+router.register("deals", DealViewSet, basename="deal")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", include(router.urls)),

@@ -27,10 +27,16 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from fenpei.allocation.handover import handover_preview
 from fenpei.allocation.models import PolicyVersion, Run
 from fenpei.allocation.policy_selectors import policy_version_get, policy_versions
 from fenpei.allocation.policy_services import policy_version_activate, policy_version_create
-from fenpei.allocation.routing import DuplicateCustomer, customer_create
+from fenpei.allocation.routing import (
+    DuplicateCustomer,
+    customer_create,
+    duplicate_holder,
+    duplicate_message,
+)
 from fenpei.allocation.selectors import (
     assignments_of_customer,
     default_capacity,
@@ -42,13 +48,13 @@ from fenpei.allocation.selectors import (
 )
 from fenpei.allocation.services import (
     customers_assign,
-    customers_release,
     run_apply,
     run_create,
     run_discard,
 )
 from fenpei.api.errors import ApiError
 from fenpei.api.idempotency import HEADER, idempotent
+from fenpei.api.pagination import CustomerPagination
 from fenpei.api.permissions import IsManager, IsMember, request_viewer
 from fenpei.api.serializers import (
     AssignmentSerializer,
@@ -59,6 +65,7 @@ from fenpei.api.serializers import (
     CustomerWriteSerializer,
     DuplicateErrorSerializer,
     ErrorSerializer,
+    HandoverSerializer,
     PolicyCreateSerializer,
     PolicyVersionSerializer,
     ReleaseSerializer,
@@ -79,6 +86,7 @@ from fenpei.customers.selectors import (
     customers_visible_to,
 )
 from fenpei.customers.services import customer_update
+from fenpei.pool.services import customers_return
 from fenpei.teams.access import Viewer
 from fenpei.teams.models import Rep, RepStatus, Team
 from fenpei.teams.selectors import rep_get, reps_with_load, team_summaries
@@ -170,11 +178,13 @@ def _duplicate(request: Request, exc: DuplicateCustomer) -> ApiError:
     # would be a leak (and its URL a 404).
     visible = customers_visible_to(request_viewer(request)).filter(pk=existing.pk).exists()
     if not visible:
-        message = _("A customer with the same %(field)s is already in another team's list.") % {
-            "field": label
-        }
+        # 撞单: say who holds it (team and owner), as a colleague would, but not the record.
+        holder = duplicate_holder(existing)
         return ApiError(
-            status.HTTP_409_CONFLICT, "duplicate", message, {"field": exc.field, "existing": None}
+            status.HTTP_409_CONFLICT,
+            "duplicate",
+            duplicate_message(label, holder),
+            {"field": exc.field, "existing": None, **holder},
         )
     path = reverse("api:customer-detail", kwargs={"pk": existing.pk})
     message = _("A customer with the same %(field)s exists already: %(name)s (%(key)s).") % {
@@ -210,7 +220,9 @@ class CustomerViewSet(ApiViewSet):
 
     queryset = Customer.objects.none()  # for the schema; rows come from the viewer's filters
     serializer_class = CustomerSerializer
-    manager_actions = frozenset({"create", "partial_update", "assign", "release"})
+    pagination_class = CustomerPagination  # estimated count above 10,000 customers
+    # create is open to reps too: a rep's new customer is their own lead (自拓客户)
+    manager_actions = frozenset({"partial_update", "assign", "release"})
 
     def _customer(self, pk: str) -> Customer:
         try:
@@ -282,7 +294,8 @@ class CustomerViewSet(ApiViewSet):
     def release(self, request: Request, pk: str) -> Response:
         customer = self._customer(pk)
         data = _valid(ReleaseSerializer, request.data)
-        customers_release(self.viewer, [customer.pk], data["note"])
+        # Through the pool's service: the reason is required and kept in the pool log.
+        customers_return(self.viewer, [customer.pk], data["reason"] or data["note"])
         return Response(self.one(self._customer(pk), CustomerSerializer))
 
     @extend_schema(
@@ -315,7 +328,7 @@ class RepViewSet(ApiViewSet):
 
     queryset = Rep.objects.none()
     serializer_class = RepSerializer
-    manager_actions = frozenset({"partial_update"})
+    manager_actions = frozenset({"partial_update", "handover"})
 
     def _rep(self, pk: str) -> Rep:
         try:
@@ -347,6 +360,19 @@ class RepViewSet(ApiViewSet):
             data["team"] = team
         rep_update(self.viewer, rep, **data)  # Rep.DoesNotExist: a 404, see errors
         return Response(self.one(self._rep(pk), RepSerializer))
+
+    @extend_schema(
+        summary="Hand a leaving rep's customers over (交接): a run in preview, to apply",
+        request=HandoverSerializer,
+        responses={201: RunSerializer, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def handover(self, request: Request, pk: str) -> Response:
+        successor = _valid(HandoverSerializer, request.data)["successor"]
+        run = handover_preview(self.viewer, _id(pk), successor)
+        return Response(self.one(run, RunSerializer), status=201)
 
 
 @extend_schema_view(retrieve=extend_schema(responses={200: TeamSerializer, **ERRORS}))

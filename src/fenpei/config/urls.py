@@ -19,8 +19,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("", include("fenpei.customers.urls")),
     path("", include("fenpei.customers.import_urls")),
+    path("", include("fenpei.customers.conflict_urls")),
     path("", include("fenpei.teams.urls")),
     path("", include("fenpei.allocation.urls")),
+    path("", include("fenpei.pool.urls")),
+    path("", include("fenpei.followups.urls")),
     path("api/", include("fenpei.api.urls")),
     path("account/", include("fenpei.api.account_urls")),
 ]

@@ -14,41 +14,60 @@ stored customer: an empty or bad cell never blanks what is known.
 现负责人 gives an owner only to a customer without one; a different owner in the sheet
 than in the database, or two rows naming different reps, is a conflict (撞单) the manager
 sees on the result page, and nothing changes.
+
+Sized for 100,000-row books (issue 5): the plan works column by column and finds stored
+customers with one query (PostgreSQL: each signal's values as one array), the new
+customers go to the database by COPY (PostgreSQL), and two confirms take turns, so that
+two books sharing a company cannot both create it.
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Field, Model, QuerySet
+from django.db.models import Field, JSONField, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from psycopg.copy import QueuedLibpqWriter
 
 from fenpei.allocation.models import Assignment, AssignmentSource
 from fenpei.allocation.selectors import policy_current
 from fenpei.allocation.services import OwnerChange, owners_set
 from fenpei.customers.import_selectors import import_get
 from fenpei.customers.models import Customer, ImportBatch, ImportStatus, Intent
+from fenpei.customers.pinyin import names_initials
 from fenpei.customers.selectors import customers_visible_to
-from fenpei.customers.services import customer_derive, customers_rescore
-from fenpei.engine.duplicates import normalise_names
+from fenpei.customers.services import (
+    SCORED_FIELDS,
+    customer_derive,
+    customer_key_for,
+    customers_rescore,
+    customers_score,
+)
+from fenpei.engine import Policy
+from fenpei.engine.duplicates import normalise_names, phone_keys
 from fenpei.tables.errors import CellError, InputError
 from fenpei.tables.read import CustomerRows, RepRows, read_customer_rows, resolve_owner
 from fenpei.tables.xlsx import cell_errors_xlsx
 from fenpei.teams.access import Viewer, reps_visible_to, teams_visible_to
 from fenpei.teams.models import Level, Rep, RepStatus, Team
 
-M = TypeVar("M", bound=Model)
+R = TypeVar("R")
+V = TypeVar("V")
 
 #: what the upload accepts (the reader also tells a real workbook from text by its bytes)
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv")
@@ -129,6 +148,20 @@ def field_label(field_name: str, kind: str = "customers") -> str:
 def reader_lang() -> str:
     """The reader words its cell errors in Chinese or English: the request's language."""
     return "zh" if (get_language() or "zh-hans").startswith("zh") else "en"
+
+
+@contextmanager
+def _no_cycle_collector() -> Iterator[None]:
+    """A 100,000-row import makes millions of small lists, dicts and objects, none of
+    them in reference cycles; left on, the cycle collector would walk them over and over
+    (a third of the plan's time). Reference counting still frees them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # ----------------------------------------------------------------------- reading
@@ -300,15 +333,26 @@ def _conflict_entry(c: Incoming) -> dict[str, Any]:
     }
 
 
-def _chunks(values: Sequence[str], size: int = BATCH) -> Iterator[list[str]]:
+def _chunks(values: Sequence[V], size: int = BATCH) -> Iterator[list[V]]:
     for start in range(0, len(values), size):
         yield list(values[start : start + size])
 
 
-def _where_in(queryset: QuerySet[M], name: str, values: Iterable[str]) -> list[M]:
-    """`name__in=values`, a chunk at a time (databases cap the parameters of a query)."""
+def _where_in(queryset: QuerySet[Any, R], name: str, values: Iterable[Any]) -> list[R]:
+    """`name__in=values`, for many values. PostgreSQL gets them as one array parameter
+    (`= ANY(%s)`), one query whatever their number; other databases cap the parameters
+    of a query, so they get a chunk at a time."""
     wanted = sorted(set(values) - {""})
-    out: list[M] = []
+    if not wanted:
+        return []
+    if connection.vendor == "postgresql":
+        meta = queryset.model._meta
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        assert field is not None
+        quote = connection.ops.quote_name
+        column = f"{quote(meta.db_table)}.{quote(cast('Field[Any, Any]', field).column)}"
+        return list(queryset.extra(where=[f"{column} = ANY(%s)"], params=[wanted]))
+    out: list[R] = []
     for chunk in _chunks(wanted):
         out += list(queryset.filter(**{f"{name}__in": chunk}))
     return out
@@ -332,11 +376,11 @@ def _amount(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
 
-def _row_values(rows: CustomerRows, i: int, errors: list[CellError]) -> dict[str, Any]:
-    """The Customer fields row `i` has a value for."""
+def _rows_values(rows: CustomerRows, errors: list[CellError]) -> list[dict[str, Any]]:
+    """Per row, the Customer fields it has a value for (a column at a time: the same
+    work per cell as a row at a time, without looking up each column's rules per cell)."""
     filled = rows.filled
-    out: dict[str, Any] = {}
-    source: dict[str, Any] = {
+    source: dict[str, Sequence[Any]] = {
         "name": rows.names,
         "credit_code": rows.credit_codes,
         "industry": rows.industry,
@@ -352,32 +396,46 @@ def _row_values(rows: CustomerRows, i: int, errors: list[CellError]) -> dict[str
         "last_deal": rows.last_deal,
         "customer_type": rows.is_new,
     }
+    out: list[dict[str, Any]] = [{} for _ in rows.rows]
     for column, model_field in _CUSTOMER_COLUMNS.items():
-        if column != "name" and not (column in filled and filled[column][i]):
+        values = source[column]
+        present = filled.get(column) if column != "name" else None
+        if column != "name" and present is None:
             continue
-        value = source[column][i]
-        if model_field in ("potential_value", "deal_amount"):
-            if value > MAX_AMOUNT:
-                errors.append(
-                    CellError.of(
-                        rows.sheet,
-                        rows.rows[i],
-                        rows.columns.get(column, column),
-                        value,
-                        _("amount too large to store"),
-                    )
-                )
+        limit = _max_length(Customer, model_field)
+        amount = model_field in ("potential_value", "deal_amount")
+        for i, cell in enumerate(values):
+            if present is not None and not present[i]:
                 continue
-            value = _amount(value)
-        out[model_field] = _fit(Customer, model_field, value)
-    if rows.region[i]:  # a place column named a province
-        out["region"] = _fit(Customer, "region", rows.region[i])
-        out["city"] = _fit(Customer, "city", rows.city[i])
+            value = cell
+            if amount:
+                if cell > MAX_AMOUNT:
+                    errors.append(
+                        CellError.of(
+                            rows.sheet,
+                            rows.rows[i],
+                            rows.columns.get(column, column),
+                            cell,
+                            _("amount too large to store"),
+                        )
+                    )
+                    continue
+                value = _amount(cell)
+            elif limit is not None and isinstance(cell, str):
+                value = cell[:limit]  # a long cell must not fail the whole import
+            out[i][model_field] = value
+    region_limit = _max_length(Customer, "region")
+    city_limit = _max_length(Customer, "city")
+    for i, region in enumerate(rows.region):
+        if region:  # a place column named a province
+            out[i]["region"] = region[:region_limit]
+            out[i]["city"] = rows.city[i][:city_limit]
     return out
 
 
 def _incoming(rows: CustomerRows, errors: list[CellError]) -> list[Incoming]:
     name_keys = normalise_names(rows.names)
+    values = _rows_values(rows, errors)
     owner_filled = rows.filled.get("owner")
     lock_filled = rows.filled.get("locked")
     out = []
@@ -389,7 +447,7 @@ def _incoming(rows: CustomerRows, errors: list[CellError]) -> list[Incoming]:
                 keys=[rows.keys[i]] if rows.keys[i] else [],
                 codes=[rows.credit_codes[i]] if rows.credit_codes[i] else [],
                 name_keys=[name_keys[i]] if name_keys[i] else [],
-                values=_row_values(rows, i, errors),
+                values=values[i],
                 owners=[(row, owner_text, None)] if owner_text else [],
                 locked=rows.locked[i] if lock_filled and lock_filled[i] else None,
             )
@@ -446,25 +504,60 @@ def _merge_rows(incoming: list[Incoming]) -> list[Incoming]:
     return list(groups.values())
 
 
+#: the matching signals, strongest first: Customer column, Incoming attribute
+_SIGNALS = (("key", "keys"), ("credit_code", "codes"), ("name_key", "name_keys"))
+
+
+def _candidates(items: list[Incoming]) -> list[tuple[int, str, str, str]]:
+    """(id, 客户编号, credit code, normalised name) of every stored customer sharing any
+    of them with an incoming customer, by id. On PostgreSQL one query, each signal's
+    values as one array (a 100,000-row sheet: three arrays, not 600 queries)."""
+    wanted = {
+        column: sorted({v for item in items for v in getattr(item, attribute)} - {""})
+        for column, attribute in _SIGNALS
+    }
+    asked = [column for column, values in wanted.items() if values]
+    if not asked:
+        return []
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        where = " OR ".join(f"{quote(column)} = ANY(%s)" for column in asked)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, key, credit_code, name_key FROM {quote(Customer._meta.db_table)} "
+                f"WHERE {where}",
+                [wanted[column] for column in asked],
+            )
+            rows = cast("list[tuple[int, str, str, str]]", cursor.fetchall())
+    else:
+        found: dict[int, tuple[int, str, str, str]] = {}
+        light = Customer.objects.values_list("pk", "key", "credit_code", "name_key")
+        for column in asked:
+            found.update((row[0], row) for row in _where_in(light, column, wanted[column]))
+        rows = list(found.values())
+    return sorted(rows)
+
+
 def _stored_matches(items: list[Incoming], stored: QuerySet[Customer]) -> dict[int, Customer]:
     """Item position → the stored customer it is: by 客户编号, else credit code, else
-    normalised name (the oldest record of a name). Each signal is looked up only for the
-    items the earlier ones left, so a matched customer is loaded once."""
-    found: dict[int, Customer] = {}
-    signals = (("key", "keys"), ("credit_code", "codes"), ("name_key", "name_keys"))
-    for column, attribute in signals:
-        left = [(p, getattr(item, attribute)) for p, item in enumerate(items) if p not in found]
-        wanted = [value for _p, values in left for value in values]
-        if not wanted:
-            continue
-        by_value: dict[str, Customer] = {}
-        for customer in _where_in(stored, column, wanted):
-            by_value.setdefault(getattr(customer, column), customer)
-        for position, values in left:
-            match = next((by_value[v] for v in values if v in by_value), None)
-            if match is not None:
-                found[position] = match
-    return found
+    normalised name (the oldest record of a name). Only the customers matched are
+    loaded (and, with a locking `stored`, locked)."""
+    by_value: dict[str, dict[str, int]] = {column: {} for column, _attribute in _SIGNALS}
+    for row in _candidates(items):
+        for (column, _attribute), value in zip(_SIGNALS, row[1:], strict=True):
+            if value:
+                by_value[column].setdefault(value, row[0])
+    chosen: dict[int, int] = {}
+    for position, item in enumerate(items):
+        for column, attribute in _SIGNALS:
+            ids = by_value[column]
+            pk = next((ids[v] for v in getattr(item, attribute) if v in ids), None)
+            if pk is not None:
+                chosen[position] = pk
+                break
+    loaded = {c.pk: c for c in _where_in(stored, "pk", chosen.values())}
+    # (a customer deleted since the first query is no match)
+    return {position: loaded[pk] for position, pk in chosen.items() if pk in loaded}
 
 
 def _match(viewer: Viewer, items: list[Incoming], *, lock: bool) -> tuple[list[Incoming], set[int]]:
@@ -485,11 +578,7 @@ def _match(viewer: Viewer, items: list[Incoming], *, lock: bool) -> tuple[list[I
         else:
             item.existing = match
             out[match.pk] = item
-    ids = list(out)
-    visible: set[int] = set()
-    scope = customers_visible_to(viewer)
-    for start in range(0, len(ids), BATCH):
-        visible.update(scope.filter(pk__in=ids[start : start + BATCH]).values_list("pk", flat=True))
+    visible = set(_where_in(customers_visible_to(viewer).values_list("pk", flat=True), "pk", out))
     return sorted([*out.values(), *unmatched], key=lambda i: i.rows[0]), visible
 
 
@@ -752,6 +841,11 @@ def import_plan(
 ) -> ImportPlan:
     """What confirming `batch` would do now. Reads only (with `lock`, it locks the
     stored customers and reps it would write, for the confirm's transaction)."""
+    with _no_cycle_collector():
+        return _plan(viewer, batch, lang=lang, lock=lock)
+
+
+def _plan(viewer: Viewer, batch: ImportBatch, *, lang: str | None, lock: bool) -> ImportPlan:
     rows = _read(batch, lang or reader_lang())
     errors = list(rows.errors)
     items = _merge_rows(_incoming(rows, errors))
@@ -910,6 +1004,146 @@ def _import_reason(batch: ImportBatch) -> list[dict[str, Any]]:
     return [{"kind": "import", "batch": batch.pk}]
 
 
+def _insert_rows(model: type[Model], rows: Iterable[dict[str, Any]]) -> None:
+    """INSERT new rows given as {field attname: value} (every concrete field but the id;
+    defaults, `auto_now` and `auto_now_add` are the caller's to fill), in one pass.
+
+    On PostgreSQL through COPY: Django's `bulk_create` spends most of a 100,000-row import
+    building its INSERT statements and the server parsing them; COPY sends the values
+    as they are. A writer thread puts them on the wire, so the rows (a generator) are
+    computed while the server is still busy with the ones before: at 100,000 rows the
+    server's work (the table's indexes) takes longer than computing them. Elsewhere one
+    statement run for all rows (executemany), each value converted by its field."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        # COPY's text form takes JSON as its text; every other value psycopg writes as is.
+        json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
+        names = [f.attname for f in fields]
+        # psycopg's own cursor (Django's wrapper has no copy()); its errors raised as
+        # Django's, as any other query's are
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            raw = cursor.cursor
+            statement = f"COPY {table} ({columns}) FROM STDIN"
+            with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
+                for row in rows:
+                    copy.write_row(
+                        [
+                            json.dumps(row[name], ensure_ascii=False)
+                            if name in json_fields
+                            else row[name]
+                            for name in names
+                        ]
+                    )
+        return
+    marks = ", ".join(["%s"] * len(fields))
+    params = [[f.get_db_prep_save(row[f.attname], connection) for f in fields] for row in rows]
+    if params:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)
+
+
+def _field_defaults(model: type[Model], now: datetime) -> dict[str, Any]:
+    """attname → the value a new row gets when nothing else is said."""
+    out: dict[str, Any] = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        value = now if auto else f.get_default()
+        # a choice's plain value: a database adapter may write an enum member by its name
+        out[f.attname] = value.value if isinstance(value, Enum) else value
+    return out
+
+
+@dataclass(slots=True)
+class _NewCustomers:
+    """The customers a confirm creates, in the plan's order."""
+
+    items: list[Incoming]
+    names: list[str]  # stripped, as saved
+    name_keys: list[str]
+    keys: list[str]  # customer no., unique
+    owners: list[Rep | None]
+
+
+def _new_customers(plan: ImportPlan, reps: dict[str, Rep]) -> _NewCustomers:
+    items = [item for item in plan.customers if item.action == "new"]
+    names = [str(item.values["name"]).strip() for item in items]
+    name_keys = normalise_names(names)
+    limit = _max_length(Customer, "key")
+    keys = [
+        item.key[:limit]
+        if item.key
+        else customer_key_for(name, item.values.get("credit_code", ""), name_key)
+        for item, name, name_key in zip(items, names, name_keys, strict=True)
+    ]
+    # The plan looked every 客户编号 of the sheet up and found none of these: only a
+    # number derived from the name or cut to the column's size may be taken already.
+    unknown = [key for item, key in zip(items, keys, strict=True) if key != item.key]
+    _unique_keys(keys, unknown)
+    owners = [reps.get(item.owner_key) for item in items]
+    return _NewCustomers(items, names, name_keys, keys, owners)
+
+
+def _unique_keys(keys: list[str], unknown: list[str]) -> None:
+    """A number already taken, by a stored customer (one renamed since it got its derived
+    number) or by another new one, gets the row's position added, rather than failing
+    the whole import."""
+    taken = set(_where_in(Customer.objects.values_list("key", flat=True), "key", unknown))
+    for position, key in enumerate(keys):
+        if key in taken:
+            keys[position] = f"{key[:40]}-{position + 1}"
+        taken.add(keys[position])
+
+
+def _new_customer_rows(
+    new: _NewCustomers, team_id: int | None, policy: Policy, as_of: date, now: datetime
+) -> Iterator[dict[str, Any]]:
+    """The new customers as rows to insert: the sheet's values, the owner it gives, the
+    search keys derived from the name, priority and tier. Computed for many customers at
+    once (a Customer object each would cost more than writing it), a slice at a time,
+    so that the first rows are written while the next are computed. (It must not query:
+    the connection is busy with the COPY it feeds.)"""
+    defaults = _field_defaults(Customer, now)
+    size = 5000
+    for start in range(0, len(new.items), size):
+        part = slice(start, start + size)
+        rows: list[dict[str, Any]] = []
+        for item, name, name_key, key, owner in zip(
+            new.items[part],
+            new.names[part],
+            new.name_keys[part],
+            new.keys[part],
+            new.owners[part],
+            strict=True,
+        ):
+            row = {**defaults, **item.values, "key": key, "name": name, "name_key": name_key}
+            row["team_id"] = team_id
+            if owner is not None:
+                row["owner_id"], row["owned_since"] = owner.pk, now
+                if owner.team_id is not None:  # as an owner change does: the rep's team
+                    row["team_id"] = owner.team_id
+            rows.append(row)
+        initials = names_initials(new.names[part])
+        phones = phone_keys([row["phone"] for row in rows])
+        scored = {name: [row[name] for row in rows] for name in SCORED_FIELDS}
+        priorities, tiers = customers_score(scored, policy, as_of)
+        for row, letters, phone, priority, tier in zip(
+            rows, initials, phones, priorities, tiers, strict=True
+        ):
+            row["initials"], row["phone_key"] = letters[:200], phone[:30]
+            row["priority"], row["tier"] = priority, tier
+        yield from rows
+
+
+def _ids_by_key(keys: Sequence[str]) -> dict[str, int]:
+    """Customer no. → id, for customers just inserted (the number is unique)."""
+    return dict(_where_in(Customer.objects.values_list("key", "pk"), "key", keys))
+
+
 def _write_customers(
     viewer: Viewer, plan: ImportPlan, batch: ImportBatch, reps: dict[str, Rep]
 ) -> tuple[int, list[int]]:
@@ -917,21 +1151,29 @@ def _write_customers(
     changed ones. Returns how many new customers got an owner, and the ids of the new
     customers left without one (real-time routing may give them one next)."""
     now = timezone.now()
-    new: list[Customer] = []
+    new = _new_customers(plan, reps)
+    policy = policy_current()
+    _insert_rows(Customer, _new_customer_rows(new, batch.team_id, policy, plan.as_of, now))
+    ids = _ids_by_key(new.keys)
+    # A new customer has no ownership history to end: its first assignment is written
+    # here with it (going through `owners_set` would update every row a second time).
+    assignment = {
+        **_field_defaults(Assignment, now),
+        "source": AssignmentSource.IMPORT.value,
+        "reasons": _import_reason(batch),
+        "note": batch.file_name[:200],
+        "started_by_id": viewer.user_id,
+        "started_at": now,
+    }
+    owned = [(key, owner) for key, owner in zip(new.keys, new.owners, strict=True) if owner]
+    _insert_rows(
+        Assignment,
+        ({**assignment, "customer_id": ids[key], "rep_id": owner.pk} for key, owner in owned),
+    )
     updated: list[Customer] = []
     fields: set[str] = set()
     for item in plan.customers:
-        if item.action == "new":
-            customer = Customer(key=_fit(Customer, "key", item.key), team=batch.team, **item.values)
-            customer_derive(customer)
-            owner = reps.get(item.owner_key)
-            if owner is not None:
-                customer.owner, customer.owned_since = owner, now
-                if owner.team_id is not None:  # as an owner change does: the rep's team
-                    customer.team_id = owner.team_id
-            item.existing = customer
-            new.append(customer)
-        elif item.action == "updated" and item.existing is not None:
+        if item.action == "updated" and item.existing is not None:
             customer = item.existing
             for name, (_old, value) in item.changes.items():
                 setattr(customer, name, value)
@@ -940,42 +1182,12 @@ def _write_customers(
                 customer_derive(customer)  # new matching and search keys
             customer.updated_at = now
             updated.append(customer)
-    _unique_keys(new)
-    customers_rescore([*new, *updated], policy_current(), plan.as_of)
-    Customer.objects.bulk_create(new, batch_size=BATCH)
-    owned = [c for c in new if c.owner is not None]
-    # A new customer has no ownership history to end: its first assignment is written
-    # here with it (going through `owners_set` would update every row a second time).
-    Assignment.objects.bulk_create(
-        (
-            Assignment(
-                customer=c,
-                rep=c.owner,
-                source=AssignmentSource.IMPORT,
-                reasons=_import_reason(batch),
-                note=batch.file_name[:200],
-                started_by_id=viewer.user_id,
-                started_at=now,
-            )
-            for c in owned
-        ),
-        batch_size=BATCH,
-    )
+    customers_rescore(updated, policy, plan.as_of)
     if "name" in fields:
         fields |= {"name_key", "initials"}
     _update_rows(Customer, updated, sorted(fields | {"priority", "tier", "updated_at"}))
-    return len(owned), [c.pk for c in new if c.owner is None]
-
-
-def _unique_keys(new: list[Customer]) -> None:
-    """A number already taken, by a stored customer (one renamed since it got its derived
-    number) or by another new one, gets the row's position added, rather than failing
-    the whole import."""
-    taken = {c.key for c in _where_in(Customer.objects.only("key"), "key", [c.key for c in new])}
-    for position, customer in enumerate(new):
-        if customer.key in taken:
-            customer.key = f"{customer.key[:40]}-{position + 1}"
-        taken.add(customer.key)
+    unowned = [ids[key] for key, owner in zip(new.keys, new.owners, strict=True) if not owner]
+    return len(owned), unowned
 
 
 def _give_owners(viewer: Viewer, plan: ImportPlan, batch: ImportBatch, reps: dict[str, Rep]) -> int:
@@ -1010,11 +1222,27 @@ def import_confirm(viewer: Viewer, batch_id: int) -> ImportBatch:
     return import_confirm_with_new(viewer, batch_id)[0]
 
 
+#: the PostgreSQL advisory lock confirms take (any constant; this one spells "Fenpei" + 1)
+IMPORT_LOCK = 0x46656E706569_0001
+
+
+def _imports_one_at_a_time() -> None:
+    """Two confirms at once must not both find a company missing and both create it
+    (two managers importing books that share customers). Each takes this lock, held to
+    the end of its transaction, before it plans: the second plans once the first has
+    committed, and matches the customers it created. SQLite needs nothing: the app's
+    transactions begin IMMEDIATE, so a second writer waits at BEGIN."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
 @transaction.atomic
 def import_confirm_with_new(viewer: Viewer, batch_id: int) -> tuple[ImportBatch, list[int]]:
     """`import_confirm`, also returning the ids of new customers left without an owner
     (for real-time routing, which lives in fenpei.allocation.routing)."""
     _require_manager(viewer)
+    _imports_one_at_a_time()
     batch = ImportBatch.objects.select_for_update().get(pk=import_get(viewer, batch_id).pk)
     if batch.status != ImportStatus.PREVIEW:
         raise ValidationError(_("This import was already confirmed or discarded."), code="done")
@@ -1022,7 +1250,8 @@ def import_confirm_with_new(viewer: Viewer, batch_id: int) -> tuple[ImportBatch,
     if plan.rows.reps is not None and batch.summary.get("with_reps", True):
         _write_reps(viewer, plan)
     reps = _owner_reps(plan)  # after the rep sheet is written: its new reps too
-    given_new, unowned_new = _write_customers(viewer, plan, batch, reps)
+    with _no_cycle_collector():
+        given_new, unowned_new = _write_customers(viewer, plan, batch, reps)
     given = given_new + _give_owners(viewer, plan, batch, reps)
     batch.summary = {
         **plan.summary(),

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
 
 from fenpei.customers.models import Customer
+from fenpei.customers.pinyin import name_initials
 from fenpei.engine import CustomerTable, Policy
 from fenpei.engine.duplicates import normalise_name, phone_key
 from fenpei.engine.model import TIERS
@@ -20,17 +20,11 @@ from fenpei.engine.scoring import priority_of, priority_parts, tier_of
 from fenpei.teams.access import Viewer
 
 
-def name_initials(name: str) -> str:
-    """Pinyin initials of the Chinese characters, other letters and digits as written:
-    华通科技 → htkj, so a rep can type "htkj" to find it."""
-    parts = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
-    return "".join(p for p in parts if p.isalnum()).lower()
-
-
-def customer_key_for(name: str, credit_code: str = "") -> str:
+def customer_key_for(name: str, credit_code: str = "", name_key: str | None = None) -> str:
     """A stable customer no. for a row that came without one: the same company always gets
-    the same number, so importing the sheet twice cannot create it twice."""
-    basis = credit_code or normalise_name(name)
+    the same number, so importing the sheet twice cannot create it twice. (`name_key`:
+    the normalised name, when the caller has it already.)"""
+    basis = credit_code or (name_key if name_key is not None else normalise_name(name))
     return "FP" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:10].upper()
 
 
@@ -44,25 +38,49 @@ def customer_derive(customer: Customer) -> None:
         customer.key = customer_key_for(customer.name, customer.credit_code)
 
 
+def customers_score(
+    columns: Mapping[str, Sequence[Any]], policy: Policy, as_of: date
+) -> tuple[list[float], list[str]]:
+    """Priority and tier of customers given as columns (Customer field → one value per
+    customer: key, name, potential_value, intent, deal_count, deal_amount, last_deal,
+    is_new), for writes of many customers that hold no model objects."""
+    table = CustomerTable.from_columns(
+        keys=list(columns["key"]),
+        names=list(columns["name"]),
+        potential_value=[float(v) for v in columns["potential_value"]],
+        intent=[int(v) for v in columns["intent"]],
+        deal_count=[int(v) for v in columns["deal_count"]],
+        deal_amount=[float(v) for v in columns["deal_amount"]],
+        last_deal=list(columns["last_deal"]),
+        is_new=list(columns["is_new"]),
+    )
+    priority = priority_of(priority_parts(table, policy, as_of))
+    tier = tier_of(priority, policy)
+    return [float(p) for p in priority.tolist()], [TIERS[int(t)] for t in tier.tolist()]
+
+
+#: the Customer fields priority and tier are computed from
+SCORED_FIELDS = (
+    "key",
+    "name",
+    "potential_value",
+    "intent",
+    "deal_count",
+    "deal_amount",
+    "last_deal",
+    "is_new",
+)
+
+
 def customers_rescore(customers: Sequence[Customer], policy: Policy, as_of: date) -> None:
     """Recompute the cached priority and tier (in memory; the caller saves)."""
     if not customers:
         return
-    table = CustomerTable.from_columns(
-        keys=[c.key for c in customers],
-        names=[c.name for c in customers],
-        potential_value=[float(c.potential_value) for c in customers],
-        intent=[int(c.intent) for c in customers],
-        deal_count=[c.deal_count for c in customers],
-        deal_amount=[float(c.deal_amount) for c in customers],
-        last_deal=[c.last_deal for c in customers],
-        is_new=[c.is_new for c in customers],
-    )
-    priority = priority_of(priority_parts(table, policy, as_of))
-    tier = tier_of(priority, policy)
-    for c, p, t in zip(customers, priority.tolist(), tier.tolist(), strict=True):
-        c.priority = float(p)
-        c.tier = TIERS[int(t)]
+    columns = {name: [getattr(c, name) for c in customers] for name in SCORED_FIELDS}
+    priorities, tiers = customers_score(columns, policy, as_of)
+    for c, p, t in zip(customers, priorities, tiers, strict=True):
+        c.priority = p
+        c.tier = t
 
 
 #: fields a manager may edit on the customer page

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("customers/", views.table, name="table"),
     path("customers/new/", views.new, name="new"),
     path("customers/bulk/", views.bulk, name="bulk"),
+    path("customers/bulk/reps/", views.bulk_reps, name="bulk_reps"),
     path("customers/export.xlsx", views.export, name="export"),
     path("customers/<int:pk>/", views.detail, name="detail"),
     path("customers/<int:pk>/edit/", views.edit, name="edit"),

@@ -16,6 +16,7 @@ from typing import Any
 from fenpei.engine.model import TIERS, Intent, Level
 
 TERRITORY_MODES = ("hard", "soft", "off")
+POOL_SCOPES = ("team", "company")
 
 
 class PolicyError(ValueError):
@@ -101,6 +102,23 @@ class RoutingRule:
 
 
 @dataclass(frozen=True, slots=True)
+class PoolRules:
+    """The public pool (公海): who may claim what, and when idle customers go back.
+
+    Reclaim days are counted from the later of the last follow-up / deal and the day the
+    owner got the customer, so a customer just handed over is never reclaimed at once.
+    A rule set to 0 is off.
+    """
+
+    scope: str = "team"  # "team": one pool per team; "company": one pool for all
+    claims_per_day: int = 10  # claims one rep may make per day
+    cooldown_days: int = 30  # a former owner waits this long to claim it again
+    reclaim_no_followup_days: int = 30  # no follow-up for this long → back to the pool
+    reclaim_no_deal_days: int = 180  # no deal for this long → back to the pool
+    warn_days: int = 7  # the owner is warned this many days before
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     priority_weights: PriorityWeights = field(default_factory=PriorityWeights)
     priority_scales: PriorityScales = field(default_factory=PriorityScales)
@@ -115,6 +133,7 @@ class Policy:
     #: customers of a confirmed import get their reps at once (else a run is previewed)
     route_imported_customers: bool = False
     rules: tuple[RoutingRule, ...] = ()
+    pool: PoolRules = field(default_factory=PoolRules)
 
 
 def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -164,6 +183,38 @@ def _unknown_keys(table: dict[str, Any], allowed: set[str], where: str) -> None:
         raise PolicyError(f"{where}: unknown key(s) {', '.join(extra)}")
 
 
+def _whole(table: dict[str, Any], key: str, default: int, where: str) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PolicyError(f"{where}.{key} must be a whole number ≥ 0, got {value!r}")
+    if value > MAX_DAYS:
+        raise PolicyError(f"{where}.{key} must be ≤ {MAX_DAYS}, got {value!r}")
+    return value
+
+
+#: Longest period or count a pool rule may name (about 27 years): beyond it a date
+#: computed from it would overflow, and no sales team means it.
+MAX_DAYS = 10_000
+
+
+def _pool_from_toml(raw: dict[str, Any]) -> PoolRules:
+    d = PoolRules()
+    _unknown_keys(raw, set(PoolRules.__slots__), "pool")
+    scope = raw.get("scope", d.scope)
+    if scope not in POOL_SCOPES:
+        raise PolicyError(f"pool.scope must be one of team, company; got {scope!r}")
+    return PoolRules(
+        scope=scope,
+        claims_per_day=_whole(raw, "claims_per_day", d.claims_per_day, "pool"),
+        cooldown_days=_whole(raw, "cooldown_days", d.cooldown_days, "pool"),
+        reclaim_no_followup_days=_whole(
+            raw, "reclaim_no_followup_days", d.reclaim_no_followup_days, "pool"
+        ),
+        reclaim_no_deal_days=_whole(raw, "reclaim_no_deal_days", d.reclaim_no_deal_days, "pool"),
+        warn_days=_whole(raw, "warn_days", d.warn_days, "pool"),
+    )
+
+
 def _rule_from_toml(raw: Any, position: int) -> RoutingRule:
     where = f"rules[{position}]"
     if not isinstance(raw, dict):
@@ -210,7 +261,7 @@ def _rule_from_toml(raw: Any, position: int) -> RoutingRule:
 def policy_from_dict(doc: dict[str, Any]) -> Policy:
     _unknown_keys(
         doc,
-        {"priority", "intent", "value", "history", "tiers", "fit", "allocation", "rules"},
+        {"priority", "intent", "value", "history", "tiers", "fit", "allocation", "rules", "pool"},
         "policy",
     )
     d = Policy()
@@ -310,6 +361,7 @@ def policy_from_dict(doc: dict[str, Any]) -> Policy:
         route_new_customers=route_new,
         route_imported_customers=route_imports,
         rules=tuple(_rule_from_toml(r, i) for i, r in enumerate(rules_raw)),
+        pool=_pool_from_toml(_section(doc, "pool")),
     )
 
 
@@ -374,6 +426,15 @@ territory = "hard"       # hard：只分给负责该地区的销售 / only reps 
                          # soft：地区只加分 / region only adds the bonus;  off：不看地区 / ignored
 route_new = true         # 新建客户时立即分配最合适的销售 / a new customer gets its best rep at once
 route_imports = false    # 导入确认后立即分配新客户（否则先预览）/ imported customers too (else preview a run)
+
+[pool]
+# 公海：无负责人的客户，销售可以领取 / the pool: customers with no owner, open to claim
+scope = "team"                  # team：每个团队一个公海 / one pool per team;  company：全公司一个 / one for all
+claims_per_day = 10             # 每人每天最多领取 / claims per rep per day
+cooldown_days = 30              # 原负责人再次领取同一客户须等待的天数 / a former owner waits this long
+reclaim_no_followup_days = 30   # 超过这么多天未跟进则回收（0 = 不回收）/ no follow-up this long → back (0 = off)
+reclaim_no_deal_days = 180      # 超过这么多天未成交则回收（0 = 不回收）/ no deal this long → back (0 = off)
+warn_days = 7                   # 回收前提前几天提醒负责人 / warn the owner this many days before
 
 # 路由规则按顺序匹配，第一条命中的规则决定可分配的团队或销售
 # Routing rules are tried in order; the first match decides which teams or reps may take it.
@@ -466,6 +527,7 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
             "route_new": policy.route_new_customers,
             "route_imports": policy.route_imported_customers,
         },
+        "pool": {key: getattr(policy.pool, key) for key in PoolRules.__slots__},
         "rules": [_rule_to_dict(r) for r in policy.rules],
     }
 
@@ -520,6 +582,7 @@ _SECTION_COMMENTS = {
     "tiers": "# 等级阈值 / tier thresholds: priority ≥ a → A, ≥ b → B, otherwise C",
     "fit": "# 匹配度 = 1 + 加成 / fit = 1 + bonuses",
     "allocation": "# M = coverage_weight, λ = balance_weight; territory = hard / soft / off",
+    "pool": "# 公海 / pool: scope = team / company; days 0 = rule off",
 }
 
 

@@ -9,18 +9,22 @@ Roles, highest first:
 - admin: a superuser; sees and changes everything.
 - manager: manages one or more teams; sees those teams' reps and customers, and the
   unrouted pool (customers with no owner and no team) so they can allocate them.
-- rep: has a rep record; sees own customers and the pool of their team.
+- rep: has a rep record; sees own customers and the pool: their team's and the unrouted
+  one, or every unowned customer when the policy's `pool.scope` is "company".
 - anyone else (an outsider with a login) sees nothing.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
+from fenpei.engine.policy import PolicyError, PoolRules, policy_from_toml
 from fenpei.teams.models import Rep, Team
 
 ADMIN = "admin"
@@ -35,6 +39,8 @@ class Viewer:
     role: str
     rep_id: int | None  # the viewer's own rep record, if any
     team_ids: frozenset[int]  # managed teams (manager) or own team (rep)
+    #: the pool a rep sees: "team" (own team's and the unrouted) or "company" (all)
+    pool_scope: str = "team"
 
     @property
     def is_admin(self) -> bool:
@@ -67,8 +73,25 @@ def viewer_of(user: Any) -> Viewer:
         return Viewer(user.pk, MANAGER, rep_id, managed)
     if rep is not None:
         teams = frozenset({rep.team_id}) if rep.team_id is not None else frozenset()
-        return Viewer(user.pk, REP, rep_id, teams)
+        return Viewer(user.pk, REP, rep_id, teams, pool_scope_active())
     return Viewer(user.pk, OUTSIDER, None, frozenset())
+
+
+def pool_scope_active() -> str:
+    """The active policy's `pool.scope`. Teams sit below allocation, so the version is
+    looked up by app label instead of importing it; one small query, parsed once per
+    policy text."""
+    versions = apps.get_model("allocation", "PolicyVersion")
+    toml = versions.objects.filter(is_active=True).values_list("toml", flat=True).first()
+    return _pool_scope(toml) if toml else PoolRules().scope
+
+
+@functools.lru_cache(maxsize=16)
+def _pool_scope(toml: str) -> str:
+    try:
+        return policy_from_toml(toml).pool.scope
+    except PolicyError:  # an active version is always valid; never fail a page on it
+        return PoolRules().scope
 
 
 def manager_of(user: Any) -> Viewer:
@@ -87,8 +110,13 @@ def customer_filter(viewer: Viewer) -> Q:
     pool = Q(owner__isnull=True)
     if viewer.is_manager:
         teams = viewer.team_ids
-        return Q(team_id__in=teams) | Q(owner__team_id__in=teams) | (pool & Q(team__isnull=True))
+        # The owner's team as a subquery, not a join: an OR that spans a join keeps
+        # PostgreSQL from walking an index of customers and stopping after one page.
+        team_reps = Rep.objects.filter(team_id__in=teams).values("pk")
+        return Q(team_id__in=teams) | Q(owner_id__in=team_reps) | (pool & Q(team__isnull=True))
     if viewer.is_rep:
+        if viewer.pool_scope == "company":
+            return Q(owner_id=viewer.rep_id) | pool
         own_pool = pool & (Q(team__isnull=True) | Q(team_id__in=viewer.team_ids))
         return Q(owner_id=viewer.rep_id) | own_pool
     return Q(pk__in=[])

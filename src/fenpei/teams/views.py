@@ -16,6 +16,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from fenpei.allocation.forms import HandoverForm
+from fenpei.allocation.handover import handover_successors
 from fenpei.allocation.selectors import default_capacity
 from fenpei.teams.access import Viewer, manager_of, viewer_of
 from fenpei.teams.forms import (
@@ -98,6 +100,9 @@ def rep(request: HttpRequest, pk: int) -> HttpResponse:
         "customers": rep_customers(viewer, the_rep),
         "default_capacity": capacity,
         "form": RepForm(viewer, initial=rep_form_initial(the_rep)) if viewer.can_manage else None,
+        "handover_form": HandoverForm(successors=handover_successors(viewer, the_rep))
+        if viewer.can_manage and getattr(the_rep, "load", 0) > 0  # annotated by rep_get
+        else None,
     }
     return render(request, "teams/rep_detail.html", context)
 

@@ -10,6 +10,11 @@ Two halves:
 - `demo_load` writes it through the same services the app uses (derived keys, rescoring
   under the active policy, `owners_set` for the owners an import would bring) and runs a
   first allocation, so the demo shows what a real team sees after its first import.
+- `demo_activity` (data again, its own random stream) gives the ~90 days before the day:
+  follow-ups, deals won and lost, a tenth of the customers waiting in the pool (some with
+  a former owner), and owners' start dates, so that overdue next steps, reclaim warnings
+  and reclaimable customers are there at once; `demo_load` writes them with the follow-up
+  services' own rules (`customer_followup_effect`, `customer_deal_effect`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -28,12 +33,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from pypinyin import lazy_pinyin
 
-from fenpei.allocation.models import AssignmentSource, RunStatus
+from fenpei.allocation.models import Assignment, AssignmentSource, Run, RunStatus
 from fenpei.allocation.selectors import policy_current
 from fenpei.allocation.services import OwnerChange, owners_set, run_apply, run_compute, run_create
 from fenpei.customers.models import Customer, Intent, Stage
 from fenpei.customers.services import customer_derive, customers_rescore
 from fenpei.engine.duplicates import normalise_name
+from fenpei.followups.models import Deal, FollowUp
+from fenpei.followups.services import customer_deal_effect, customer_followup_effect
 from fenpei.tables.regions import PROVINCES
 from fenpei.tables.values import CREDIT_CODE_CHARS, credit_code_check
 from fenpei.teams.access import viewer_of
@@ -605,7 +612,293 @@ def demo_company(seed: int = SEED, today: date = REFERENCE_DATE) -> DemoCompany:
     unique = _Unique(names)
     customers = [_customer(rng, unique, i + 1, i in outside, today) for i in range(N_CUSTOMERS)]
     customers = _with_owners(rng, customers, reps)
+    # Its own stream, so the company above stays exactly as it was without duplicates.
+    customers += _duplicates(random.Random(seed + 1), customers, reps)
     return DemoCompany(tuple(users), tuple(teams), tuple(reps), tuple(customers))
+
+
+#: 撞单 in the demo: records of companies that another rep already has, the way two
+#: teams' old spreadsheets overlap, so the 撞单 / duplicates page has something to merge.
+N_DUPLICATES = 6
+
+
+def _duplicates(
+    rng: random.Random, customers: Sequence[DemoCustomer], reps: Sequence[DemoRep]
+) -> list[DemoCustomer]:
+    """Second records of owned companies, each owned by another rep: half with the same
+    name (typed again by another team), half with the same phone under a shorter name;
+    the first four held in another team (two teams chasing one company), the rest by a
+    colleague in the same team."""
+    owned = [c for c in customers if c.owner]
+    active = [r for r in reps if r.status == "active"]
+    out: list[DemoCustomer] = []
+    for k, original in enumerate(rng.sample(owned, N_DUPLICATES)):
+        across = k < 4
+        others = [
+            r for r in active if r.key != original.owner and (r.team != original.team) == across
+        ]
+        rep = rng.choice(others)
+        short = original.name.removesuffix("有限公司").removesuffix("股份")
+        same_name = k % 2 == 0
+        out.append(
+            replace(
+                original,
+                key=f"KH{len(customers) + k + 1:05d}",
+                name=original.name if same_name else short,
+                credit_code="",  # unique when given: the second record never had it
+                phone=original.phone if not same_name else "",
+                email="",
+                deal_count=0,
+                deal_amount=0,
+                last_deal=None,
+                stage="following",
+                team=rep.team,
+                owner=rep.key,
+                locked=False,
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------- activity
+#
+# Follow-ups and deals over the ~90 days before the day the demo is built for, chosen so
+# that the pool, the reclaim warnings and a handover can be tried at once with the default
+# pool policy (reclaim after 30 days without a follow-up or 180 without a deal, counted
+# from the later of the last contact / deal and `owned_since`; warned 7 days before).
+
+#: Share of the customers held back from the first run: they wait in the pool (公海).
+POOL_SHARE = 0.095
+#: Of those, the share that had an owner before and went back to the pool.
+POOL_PAST_OWNER_SHARE = 0.3
+#: The first allocation run is dated this many days before the demo's day.
+FIRST_RUN_DAYS_AGO = 95
+#: The default pool policy's numbers, which the profiles below are placed around.
+RECLAIM_NO_FOLLOWUP_DAYS = 30
+RECLAIM_NO_DEAL_DAYS = 180
+WARN_DAYS = 7
+
+#: Share of the imported owners' customers without deals that went 200+ days without one,
+#: though still contacted: reclaimable under the no-deal rule.
+STALE_SHARE = 0.15
+#: What an owned customer's last three months looked like → its share of owned customers.
+PROFILES: dict[str, float] = {
+    "active": 0.52,  # contacted within 18 days, next step ahead
+    "overdue": 0.12,  # contacted recently, next step due and not done
+    "warning": 0.12,  # last contact 23–29 days ago: the owner is being warned
+    "idle": 0.05,  # no contact for 31+ days (or never): reclaimable
+    "won": 0.13,  # a deal won in the last 90 days
+    "lost": 0.06,  # a deal lost in the last 60 days
+}
+
+_NOTES: dict[str, tuple[str, ...]] = {
+    "phone": (
+        "电话沟通了采购计划，对方在比较两家供应商",
+        "电话回访，联系人出差，约下周再谈",
+        "确认了预算范围，需要内部审批",
+        "电话介绍了新版本功能，对方感兴趣",
+    ),
+    "visit": (
+        "上门拜访，见了IT负责人，演示了产品",
+        "拜访采购部，了解了明年的项目规划",
+        "到客户现场调研，梳理了需求清单",
+    ),
+    "wechat": (
+        "微信发了产品资料和案例，对方已读",
+        "微信沟通报价细节",
+        "微信确认了演示时间",
+    ),
+    "email": (
+        "邮件发送报价单和方案书",
+        "邮件回复了技术问题",
+        "邮件发送了合同草稿",
+    ),
+    "other": (
+        "行业展会上碰面，交换了名片",
+        "参加了客户的供应商大会",
+    ),
+}
+_CHANNEL_WEIGHTS = {"phone": 40, "wechat": 28, "visit": 16, "email": 12, "other": 4}
+_OUTCOMES = ("有意向", "需要内部讨论", "预算待批", "暂无需求", "已约下次见面", "对价格有顾虑", "")
+_NEXT_STEPS = (
+    "发送报价",
+    "安排产品演示",
+    "约技术交流",
+    "跟进审批进度",
+    "寄送合同",
+    "回访确认需求",
+    "邀请参观公司",
+)
+_WON_NOTES = ("签订年度服务合同", "首单采购", "续约并增购", "试点项目验收后签约")
+_LOST_NOTES = ("价格原因丢单", "选择了竞争对手", "项目取消", "预算被砍")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoFollowUp:
+    customer: str  # customer key
+    contact_at: datetime  # naive, local time
+    channel: str
+    note: str
+    outcome: str
+    next_step: str
+    next_step_due: date | None
+    rep: str = ""  # the rep who logged it; "" = whoever owns the customer at load
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDeal:
+    customer: str
+    closed_on: date
+    result: str  # won / lost
+    amount: int  # yuan
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPastOwner:
+    """A pool customer's former owner: owned from `since` until `until`, then reclaimed."""
+
+    customer: str
+    rep: str
+    since: date
+    until: date
+
+
+@dataclass(frozen=True, slots=True)
+class DemoActivity:
+    pool: frozenset[str]  # customers kept out of the first run
+    past_owners: tuple[DemoPastOwner, ...]
+    #: customer → (profile, days before the demo's day its owner got it)
+    profiles: tuple[tuple[str, str, int], ...]
+    followups: tuple[DemoFollowUp, ...]
+    deals: tuple[DemoDeal, ...]
+
+
+def _contact(
+    rng: random.Random,
+    key: str,
+    day: date,
+    due: date | None,
+    rep: str = "",
+) -> DemoFollowUp:
+    channel = _weighted(rng, list(_CHANNEL_WEIGHTS), list(_CHANNEL_WEIGHTS.values()))
+    at = datetime.combine(day, time(rng.randint(9, 18), rng.choice((0, 10, 20, 30, 40, 50))))
+    return DemoFollowUp(
+        customer=key,
+        contact_at=at,
+        channel=channel,
+        note=rng.choice(_NOTES[channel]),
+        outcome=rng.choice(_OUTCOMES),
+        next_step=rng.choice(_NEXT_STEPS) if due is not None else "",
+        next_step_due=due,
+        rep=rep,
+    )
+
+
+def _history(
+    rng: random.Random, key: str, first: date, last: date, rep: str = ""
+) -> list[DemoFollowUp]:
+    """Contacts from `first` to `last` (the last one on `last`), each next step due
+    between its contact and the next one, the last one's next step left to the caller."""
+    span = (last - first).days
+    n_before = min(rng.choice((0, 1, 1, 2, 3)), max(span // 7, 0))
+    days = sorted(rng.sample(range(span), n_before)) if n_before else []
+    out = []
+    for i, offset in enumerate(days):
+        day = first + timedelta(days=offset)
+        following = first + timedelta(days=days[i + 1]) if i + 1 < len(days) else last
+        due = day + timedelta(days=max(1, (following - day).days // 2))
+        out.append(_contact(rng, key, day, due, rep))
+    return out
+
+
+def _activity_of(
+    rng: random.Random, c: DemoCustomer, profile: str, today: date
+) -> tuple[int, list[DemoFollowUp], list[DemoDeal]]:
+    """(days since the owner got it, follow-ups, deals) of one owned customer."""
+    if profile == "stale":
+        owned_days = rng.randint(RECLAIM_NO_DEAL_DAYS + 20, 330)
+    elif c.owner:  # an owner the import brought: had it before the first run
+        owned_days = rng.randint(FIRST_RUN_DAYS_AGO + 5, RECLAIM_NO_DEAL_DAYS - 10)
+    else:
+        owned_days = FIRST_RUN_DAYS_AGO
+    start = today - timedelta(days=min(owned_days, 90) - 1)
+    deals: list[DemoDeal] = []
+    if profile in ("active", "stale"):
+        last = today - timedelta(days=rng.randint(1, 18))
+        due: date | None = today + timedelta(days=rng.randint(1, 21))
+    elif profile == "overdue":
+        last = today - timedelta(days=rng.randint(6, 20))
+        due = last + timedelta(days=rng.randint(1, (today - last).days - 1))
+    elif profile == "warning":
+        last = today - timedelta(days=rng.randint(RECLAIM_NO_FOLLOWUP_DAYS - WARN_DAYS, 29))
+        due = last + timedelta(days=rng.randint(3, 14)) if rng.random() < 0.4 else None
+    elif profile == "idle":
+        if rng.random() < 0.4:  # never contacted since the first run
+            return owned_days, [], []
+        last = today - timedelta(days=rng.randint(RECLAIM_NO_FOLLOWUP_DAYS + 1, 75))
+        due = last + timedelta(days=rng.randint(3, 14))
+    else:  # won / lost: a deal, the contacts that led to it, and one after a win
+        closed = today - timedelta(days=rng.randint(3, 80 if profile == "won" else 60))
+        last = closed - timedelta(days=rng.randint(0, 3))
+        due = None
+        won = profile == "won"
+        amount = int(round(rng.lognormvariate(math.log(80_000 if won else 120_000), 0.8), -2))
+        note = rng.choice(_WON_NOTES if won else _LOST_NOTES)
+        deals.append(DemoDeal(c.key, closed, "won" if won else "lost", amount, note))
+    last = max(last, start)
+    followups = _history(rng, c.key, start, last)
+    followups.append(_contact(rng, c.key, last, due))
+    if deals and deals[0].result == "won" and deals[0].closed_on < today - timedelta(days=7):
+        after = deals[0].closed_on + timedelta(days=rng.randint(2, 7))
+        followups.append(_contact(rng, c.key, after, today + timedelta(days=rng.randint(5, 40))))
+    return owned_days, followups, deals
+
+
+def demo_activity(
+    company: DemoCompany, seed: int = SEED, today: date = REFERENCE_DATE
+) -> DemoActivity:
+    """Follow-ups, deals and the pool of the demo company, as data. Same company, seed and
+    day → the same activity. Customers the first run leaves unassigned simply get none."""
+    rng = random.Random(seed + 1)  # its own stream: the company's data does not move
+    reps_of_team: dict[str, list[DemoRep]] = {}
+    for r in company.reps:
+        if r.status != RepStatus.DEPARTED:
+            reps_of_team.setdefault(r.team, []).append(r)
+    pool: set[str] = set()
+    past: list[DemoPastOwner] = []
+    profiles: list[tuple[str, str, int]] = []
+    followups: list[DemoFollowUp] = []
+    deals: list[DemoDeal] = []
+    names, weights = list(PROFILES), list(PROFILES.values())
+    for c in company.customers:
+        if c.region in OUTSIDE_PROVINCES:
+            continue
+        if not c.owner and c.team and rng.random() < POOL_SHARE / 0.8:
+            pool.add(c.key)
+            fits = [r for r in reps_of_team[c.team] if _covers(r, c.region, c.city)]
+            if fits and rng.random() < POOL_PAST_OWNER_SHARE:
+                rep = rng.choice(fits)
+                until = today - timedelta(days=rng.randint(5, 60))
+                since = until - timedelta(days=rng.randint(45, 120))
+                past.append(DemoPastOwner(c.key, rep.key, since, until))
+                last = until - timedelta(days=RECLAIM_NO_FOLLOWUP_DAYS + rng.randint(0, 10))
+                followups += _history(rng, c.key, since + timedelta(days=1), last, rep.key)
+                followups.append(_contact(rng, c.key, last, None, rep.key))
+            continue
+        if c.owner and not (c.deal_count or c.locked) and rng.random() < STALE_SHARE:
+            # Only a customer the import brought, without deals, can have gone 180 days
+            # without one: everyone else got their owner with the first run.
+            profile = "stale"
+        else:
+            profile = rng.choices(names, weights=weights)[0]
+        owned_days, fs, ds = _activity_of(rng, c, profile, today)
+        profiles.append((c.key, profile, owned_days))
+        followups += fs
+        deals += ds
+    return DemoActivity(
+        frozenset(pool), tuple(past), tuple(profiles), tuple(followups), tuple(deals)
+    )
 
 
 # --------------------------------------------------------------------------- loading
@@ -617,6 +910,8 @@ class DemoLoaded:
     owned_before: int  # owners the "import" brought
     run_id: int
     assigned: int  # by the first run
+    followups: int = 0
+    deals: int = 0
 
 
 def demo_present() -> bool:
@@ -718,6 +1013,118 @@ def _company_write(company: DemoCompany, today: date) -> tuple[User, int]:
     return users["admin"], owned
 
 
+def _aware(moment: datetime) -> datetime:
+    return timezone.make_aware(moment)
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return _aware(datetime.combine(day, time(hour)))
+
+
+def _past_owners_write(activity: DemoActivity, customers: dict[str, Customer]) -> None:
+    """The pool customers that had an owner: given and reclaimed through `owners_set`,
+    then dated back to when that happened."""
+    reps = {r.key: r for r in Rep.objects.all()}
+    for past in activity.past_owners:
+        customer = customers[past.customer]
+        owners_set(
+            [OwnerChange(customer, reps[past.rep], [{"kind": "manual", "note": ""}])],
+            source=AssignmentSource.MANUAL,
+            user_id=None,
+            note="演示数据 / demo data",
+        )
+        owners_set(
+            [OwnerChange(customer, None, [])],
+            source=AssignmentSource.MANUAL,
+            user_id=None,
+            end_reason=f"{RECLAIM_NO_FOLLOWUP_DAYS} 天未跟进，回收到公海",
+        )
+        Assignment.objects.filter(customer=customer).update(
+            started_at=_at(past.since), ended_at=_at(past.until, 2)
+        )
+
+
+@transaction.atomic
+def _activity_write(activity: DemoActivity, today: date, run_id: int) -> tuple[int, int]:
+    """Owners' start dates, follow-ups and deals, with their effect on the customers (the
+    follow-up services' own rules). → (follow-ups, deals) written."""
+    first_run = _at(today - timedelta(days=FIRST_RUN_DAYS_AGO))
+    Run.objects.filter(pk=run_id).update(
+        created_at=first_run, decided_at=first_run + timedelta(minutes=20)
+    )
+    customers = {c.key: c for c in Customer.objects.select_related("owner__user")}
+    _past_owners_write(activity, customers)
+    current = {a.customer_id: a for a in Assignment.objects.filter(ended_at__isnull=True)}
+    touched: dict[str, Customer] = {}
+    for key, _profile, days in activity.profiles:
+        customer = customers[key]
+        if customer.owner is None:  # the first run left it in the pool
+            continue
+        customer.owned_since = _at(today - timedelta(days=days))
+        current[customer.pk].started_at = customer.owned_since
+        touched[key] = customer
+    Assignment.objects.bulk_update(list(current.values()), ["started_at"], batch_size=500)
+    reps = {r.key: r for r in Rep.objects.select_related("user")}
+    followups = []
+    for f in activity.followups:
+        customer = customers[f.customer]
+        author = reps[f.rep] if f.rep else customer.owner
+        if author is None or (not f.rep and f.customer not in touched):
+            continue
+        followup = FollowUp(
+            customer=customer,
+            rep=author,
+            author=author.user,
+            contact_at=_aware(f.contact_at),
+            channel=f.channel,
+            note=f.note,
+            outcome=f.outcome,
+            next_step=f.next_step,
+            next_step_due=f.next_step_due,
+        )
+        customer_followup_effect(customer, followup)
+        touched[f.customer] = customer
+        followups.append(followup)
+    deals = []
+    for d in activity.deals:
+        customer = customers[d.customer]
+        if d.customer not in touched or customer.owner is None:
+            continue
+        deal = Deal(
+            customer=customer,
+            rep=customer.owner,
+            author=customer.owner.user,
+            result=d.result,
+            amount=Decimal(d.amount),
+            closed_on=d.closed_on,
+            note=d.note,
+        )
+        customer_deal_effect(customer, deal, latest=True)  # one deal per customer here
+        deals.append(deal)
+    FollowUp.objects.bulk_create(followups, batch_size=500)
+    Deal.objects.bulk_create(deals, batch_size=500)
+    rows = list(touched.values())
+    customers_rescore(rows, policy_current(), today)
+    Customer.objects.bulk_update(
+        rows,
+        [
+            "owned_since",
+            "last_followup_at",
+            "next_step",
+            "next_step_due",
+            "stage",
+            "deal_count",
+            "deal_amount",
+            "last_deal",
+            "is_new",
+            "priority",
+            "tier",
+        ],
+        batch_size=500,
+    )
+    return len(followups), len(deals)
+
+
 def demo_load(today: date | None = None, *, seed: int = SEED) -> DemoLoaded | None:
     """Load the demo company and apply a first allocation run of the unowned customers.
     None (and nothing written) when the database already has data."""
@@ -725,15 +1132,24 @@ def demo_load(today: date | None = None, *, seed: int = SEED) -> DemoLoaded | No
         return None
     day = today or timezone.localdate()
     company = demo_company(seed, day)
+    activity = demo_activity(company, seed, day)
     admin, owned = _company_write(company, day)
     viewer = viewer_of(admin)
-    run = run_create(viewer, scope="unassigned", as_of=day)
+    # Everyone without an owner but the customers meant to wait in the pool.
+    waiting = Customer.objects.filter(owner__isnull=True).exclude(key__in=activity.pool)
+    run = run_create(
+        viewer,
+        scope="selection",
+        customer_ids=list(waiting.values_list("pk", flat=True)),
+        as_of=day,
+    )
     if run.status == RunStatus.QUEUED:
         # A big scope (FENPEI_BACKGROUND_RUN_SIZE lowered) went to the task queue; the demo
         # wants the allocation before it serves, and the task skips a computed run.
         run_compute(run.pk)
     assigned = run_apply(viewer, run.pk)
-    return DemoLoaded(len(company.customers), owned, run.pk, assigned)
+    followups, deals = _activity_write(activity, day, run.pk)
+    return DemoLoaded(len(company.customers), owned, run.pk, assigned, followups, deals)
 
 
 # ------------------------------------------------------------------------- overview

@@ -44,6 +44,7 @@ from django.db import connections
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
 from fenpei.config.secret_key import key_file_ensure
+from fenpei.pool.scheduler import start_scheduler_thread
 from fenpei.web.worker import WorkerThread, start_worker_thread
 
 
@@ -129,6 +130,7 @@ def serve_with(server: Server, *, worker: bool, out: TextOut) -> None:
     """Serve until Ctrl-C (or SIGTERM), then stop the worker and close the socket."""
     host = str(server.server_address[0])
     thread: WorkerThread | None = start_worker_thread() if worker else None
+    scheduler = start_scheduler_thread() if worker else None  # the daily reclaim
     with _sigterm_as_ctrl_c():
         out.write(f"Fenpei: {address_of(host, server.server_port)}  (Ctrl-C to stop)\n")
         out.flush()
@@ -138,6 +140,8 @@ def serve_with(server: Server, *, worker: bool, out: TextOut) -> None:
             out.write("\nFenpei: stopping…\n")
         finally:
             server.server_close()
+            if scheduler is not None:
+                scheduler.stop()
             if thread is not None:
                 _worker_stop(thread, out)
         out.flush()

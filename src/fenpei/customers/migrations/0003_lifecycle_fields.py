@@ -6,44 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_phone_key_and_route'),
+        ("customers", "0002_phone_key_and_route"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='last_followup_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='last follow-up'),
+            model_name="customer",
+            name="last_followup_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="last follow-up"),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='next_step',
-            field=models.CharField(blank=True, max_length=200, verbose_name='next step'),
+            model_name="customer",
+            name="next_step",
+            field=models.CharField(blank=True, max_length=200, verbose_name="next step"),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='next_step_due',
-            field=models.DateField(blank=True, null=True, verbose_name='next step due'),
+            model_name="customer",
+            name="next_step_due",
+            field=models.DateField(blank=True, null=True, verbose_name="next step due"),
         ),
         migrations.CreateModel(
-            name='CustomerMerge',
+            name="CustomerMerge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('duplicate_key', models.CharField(max_length=50, verbose_name='merged customer no.')),
-                ('duplicate_name', models.CharField(max_length=200, verbose_name='merged name')),
-                ('snapshot', models.JSONField(default=dict)),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('merged_at', models.DateTimeField(auto_now_add=True, verbose_name='merged at')),
-                ('merged_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survivor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='merges', to='customers.customer', verbose_name='kept record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "duplicate_key",
+                    models.CharField(max_length=50, verbose_name="merged customer no."),
+                ),
+                ("duplicate_name", models.CharField(max_length=200, verbose_name="merged name")),
+                ("snapshot", models.JSONField(default=dict)),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                ("merged_at", models.DateTimeField(auto_now_add=True, verbose_name="merged at")),
+                (
+                    "merged_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survivor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="merges",
+                        to="customers.customer",
+                        verbose_name="kept record",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'merged duplicate',
-                'verbose_name_plural': 'merged duplicates',
-                'ordering': ['-merged_at', '-id'],
+                "verbose_name": "merged duplicate",
+                "verbose_name_plural": "merged duplicates",
+                "ordering": ["-merged_at", "-id"],
             },
         ),
     ]

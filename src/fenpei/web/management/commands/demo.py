@@ -103,6 +103,10 @@ class Command(BaseCommand):
                     "run": loaded.run_id,
                 }
             )
+            w(
+                _("%(followups)d follow-ups and %(deals)d deals over the last three months.")
+                % {"followups": loaded.followups, "deals": loaded.deals}
+            )
         w("")
         rep = Rep.objects.filter(key=REP_LOGIN_KEY, user__username="rep").first()
         if rep is None:
