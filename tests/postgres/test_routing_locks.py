@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from fenpei.allocation import routing
 from fenpei.allocation.selectors import policy_current
+from fenpei.customers.import_services import IMPORT_LOCK
 from fenpei.customers.models import Customer
 from fenpei.customers.services import customer_derive, customers_rescore
 from fenpei.teams.access import viewer_of
@@ -115,3 +116,54 @@ def test_a_busy_rep_still_best_is_waited_for(company) -> None:
         holder.close()
     assert not worker.is_alive()
     assert len(result) == 1 and result[0].rep == best  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_create_during_an_import_confirm_sees_the_imported_company(company) -> None:
+    """A confirm holds the import lock while it writes; a create waits for it, then finds
+    the company the import wrote and answers 409 instead of making a second record."""
+    holder = _holder()
+    outcome: list[BaseException | object] = []
+
+    def create() -> None:
+        try:
+            outcome.append(routing.customer_create(viewer_of(company.manager), PLAIN))
+        except routing.DuplicateCustomer as exc:
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    try:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+        worker = threading.Thread(target=create)
+        worker.start()
+        deadline = time.monotonic() + 30
+        with _holder(autocommit=True) as watcher:
+            while worker.is_alive() and time.monotonic() < deadline:
+                waiting = watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND wait_event = 'advisory' AND datname = current_database()"
+                ).fetchone()
+                if waiting and waiting[0]:
+                    break
+            else:
+                pytest.fail("the create never waited for the import lock")
+        # The "import" writes the same company, then commits (releasing its lock).
+        imported = _customer(company)
+        imported.key = "IMPORTED-1"
+        holder.execute(
+            "INSERT INTO customers_customer (key, name, name_key, initials, credit_code, "
+            "industry, region, city, address, potential_value, intent, products, contact, "
+            "phone, phone_key, email, deal_count, deal_amount, stage, locked, team_id, "
+            "priority, tier, created_at, updated_at, next_step) VALUES (%s, %s, %s, '', '', "
+            "'', '上海', '', '', 0, 0, '[]', '', '', '', '', 0, 0, 'lead', false, %s, 0, 'C', "
+            "now(), now(), '')",
+            [imported.key, imported.name, imported.name_key, company.east.pk],
+        )
+        holder.commit()
+        worker.join(timeout=30)
+    finally:
+        holder.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], routing.DuplicateCustomer)
+    assert Customer.objects.filter(name_key=imported.name_key).count() == 1

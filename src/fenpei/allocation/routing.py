@@ -37,7 +37,7 @@ from fenpei.allocation.services import (
     run_apply,
     run_create,
 )
-from fenpei.customers.import_services import import_confirm_with_new
+from fenpei.customers.import_services import IMPORT_LOCK, import_confirm_with_new
 from fenpei.customers.models import Customer, ImportBatch
 from fenpei.customers.selectors import customers_visible_to
 from fenpei.customers.services import EDITABLE_FIELDS, customer_derive, customers_rescore
@@ -96,7 +96,10 @@ class Routed:
 
 
 def _advisory_lock(*keys: str) -> None:
-    """Serialise concurrent creates of the same company on PostgreSQL."""
+    """Serialise concurrent creates of the same company on PostgreSQL, and creates with
+    import confirms: a confirm holds IMPORT_LOCK exclusively while it matches and writes,
+    a create holds it shared, so each sees the other's companies before deciding that one
+    is new. (SQLite serialises writers already: its transactions begin IMMEDIATE.)"""
     if connection.vendor != "postgresql":
         return
     ids = sorted(
@@ -106,12 +109,11 @@ def _advisory_lock(*keys: str) -> None:
             if k
         }
     )
-    if not ids:
-        return
-    # One round trip; the locks are taken in the sorted order of the list, the same in
+    # One round trip; the import lock first, then the keys in sorted order, the same in
     # every transaction, so two creates sharing keys queue rather than deadlock.
+    calls = ["pg_advisory_xact_lock_shared(%s)", *["pg_advisory_xact_lock(%s)"] * len(ids)]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(ids)), ids)
+        cursor.execute("SELECT " + ", ".join(calls), [IMPORT_LOCK, *ids])
 
 
 def customer_find_existing(
