@@ -128,6 +128,7 @@ def test_api_root_lists_the_endpoints_for_members_only(company, api_for):
     assert set(links) == {
         *("customers", "reps", "teams", "policies", "runs"),
         *("pool", "followups", "deals"),
+        *("appeals", "audit", "notifications"),
     }
     assert api_for(company.outsider).get("/api/v1/").status_code == 403
 

@@ -83,3 +83,17 @@ def test_scheduler_thread_queues_today_on_start(company: Company) -> None:
     assert thread.stop(timeout=30)
     assert ReclaimSweep.objects.count() == 1
     assert DBTaskResult.objects.filter(task_path__endswith="reclaim_task").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_command_also_warns_reps_once_a_day(company: Company, idle: list[Customer]) -> None:
+    """Cron runs the command instead of the scheduled task: the owner of a customer due
+    within warn_days gets the daily warning, and a second run the same day adds none."""
+    from fenpei.notifications.models import Notification  # noqa: PLC0415
+
+    soon = own(idle[2], company.rep, since=days_ago(90), followup=days_ago(25))
+    run("--as-of", TODAY.isoformat())
+    warned = Notification.objects.filter(recipient=company.rep_user, kind="reclaim_warning")
+    assert warned.count() == 1 and soon.name in warned.get().body
+    run("--as-of", TODAY.isoformat())
+    assert warned.count() == 1

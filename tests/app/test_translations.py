@@ -18,7 +18,19 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "fenpei"
 PO = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 # Apps whose strings go through gettext (engine and tables word their own texts).
-APPS = ("web", "customers", "teams", "allocation", "config", "api")
+APPS = (
+    "web",
+    "customers",
+    "teams",
+    "allocation",
+    "config",
+    "api",
+    "followups",
+    "pool",
+    "notifications",
+    "audit",
+    "appeals",
+)
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{\w+\}")
 # gettext('…'), gettext_lazy("…"), ngettext('…', '…', n), _("…"), _('…')
 CALL = re.compile(

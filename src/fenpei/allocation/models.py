@@ -138,6 +138,7 @@ class AssignmentSource(models.TextChoices):
     IMPORT = "import", _("import")
     CLAIM = "claim", _("claimed from pool")
     ROUTE = "route", _("routed on creation")
+    APPEAL = "appeal", _("appeal decision")
 
 
 class Assignment(models.Model):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from fenpei.allocation.models import PolicyVersion
 from fenpei.allocation.selectors import policy_active
+from fenpei.audit.services import audit_policy_change
 from fenpei.engine import Policy, PolicyError, policy_from_toml
 from fenpei.teams.access import Viewer
 
@@ -74,13 +75,15 @@ def policy_version_create(viewer: Viewer, toml_text: str, note: str = "") -> Pol
         number = (PolicyVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
         active.is_active = False
         active.save(update_fields=["is_active"])
-        return PolicyVersion.objects.create(
+        version = PolicyVersion.objects.create(
             number=number,
             toml=toml_text,
             note=note.strip()[:NOTE_MAX],
             is_active=True,
             created_by_id=viewer.user_id,
         )
+        audit_policy_change(viewer.user_id, active.number, version.number, version.note, "create")
+        return version
 
 
 def policy_version_activate(viewer: Viewer, number: int) -> PolicyVersion:
@@ -98,4 +101,5 @@ def policy_version_activate(viewer: Viewer, number: int) -> PolicyVersion:
         active.save(update_fields=["is_active"])
         target.is_active = True
         target.save(update_fields=["is_active"])
+        audit_policy_change(viewer.user_id, active.number, target.number, "", "activate")
         return target

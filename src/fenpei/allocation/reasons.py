@@ -35,6 +35,8 @@ def reason_line(reason: dict[str, Any]) -> str:
         return handover_line(reason)
     if kind == "claim":
         return _("Claimed from the pool by the rep.")
+    if kind == "appeal":
+        return _("Given on appeal #%(id)s, approved by a manager.") % {"id": reason.get("appeal")}
     return reason_text(reason, engine_lang())
 
 

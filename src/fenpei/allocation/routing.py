@@ -37,6 +37,7 @@ from fenpei.allocation.services import (
     run_apply,
     run_create,
 )
+from fenpei.audit.services import OwnerMove, audit_owner_changes
 from fenpei.customers.import_services import IMPORT_LOCK, import_confirm_with_new
 from fenpei.customers.models import Customer, ImportBatch
 from fenpei.customers.selectors import customers_visible_to
@@ -220,6 +221,8 @@ def customer_create(viewer: Viewer, fields: dict[str, Any], *, route: bool | Non
         started_by_id=viewer.user_id,
         started_at=now,
     )
+    move = OwnerMove(customer.pk, customer.key, customer.name, None, None, rep.pk)
+    audit_owner_changes([move], source="route", actor_id=viewer.user_id, at=now)
     return Routed(customer, rep, reasons, routed=True)
 
 
@@ -253,6 +256,8 @@ def _own_lead(viewer: Viewer, customer: Customer, policy: Policy) -> Routed:
         started_by_id=viewer.user_id,
         started_at=now,
     )
+    move = OwnerMove(customer.pk, customer.key, customer.name, None, None, rep.pk)
+    audit_owner_changes([move], source="own_lead", actor_id=viewer.user_id, at=now)
     return Routed(customer, rep, reasons, routed=False)
 
 

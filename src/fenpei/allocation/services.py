@@ -43,6 +43,7 @@ from fenpei.allocation.selectors import (
     rep_loads,
     run_get,
 )
+from fenpei.audit.services import audit_owner_changes, owner_move
 from fenpei.customers.models import Customer, Stage
 from fenpei.customers.selectors import customers_visible_to
 from fenpei.engine import allocate, explain_assignments, explain_unassigned
@@ -71,13 +72,24 @@ def owners_set(
     run: Run | None = None,
     note: str = "",
     end_reason: str = "",
+    audit_source: str = "",
 ) -> int:
-    """End the current assignments of the changed customers and start the new ones.
+    """End the current assignments of the changed customers and start the new ones, and
+    record each change in the audit trail (`audit_source` when the trail names the cause
+    more precisely than the assignment's source: a reclaim, a return, a handover).
     Must run inside a transaction that has locked the customers."""
     now = timezone.now()
     moving = [ch for ch in changes if ch.customer.owner_id != (ch.rep.pk if ch.rep else None)]
     if not moving:
         return 0
+    audit_owner_changes(
+        [owner_move(ch.customer, ch.rep.pk if ch.rep else None, ch.reasons) for ch in moving],
+        source=audit_source or source,
+        actor_id=user_id,
+        reason=note or end_reason,
+        run_id=run.pk if run is not None else None,
+        at=now,
+    )
     ids = [ch.customer.pk for ch in moving]
     Assignment.objects.filter(customer_id__in=ids, ended_at__isnull=True).update(
         ended_at=now, ended_by_id=user_id, end_reason=end_reason[:200]
@@ -528,6 +540,7 @@ def run_apply(viewer: Viewer, run_id: int) -> int:
         source=AssignmentSource.RUN,
         user_id=viewer.user_id,
         run=run,
+        audit_source="handover" if run.scope == RunScope.HANDOVER else "",
         end_reason=_("handover: departure")
         if run.scope == RunScope.HANDOVER
         else _("moved by run #%(run)d") % {"run": run.pk},

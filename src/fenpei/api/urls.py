@@ -8,8 +8,12 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from fenpei.allocation import rules_views
 from fenpei.api import views
+from fenpei.appeals.api import AppealViewSet
+from fenpei.audit.api import AuditViewSet
 from fenpei.followups.api import DealViewSet, FollowUpViewSet
+from fenpei.notifications.api import NotificationViewSet
 from fenpei.pool.api import PoolViewSet
 
 app_name = "api"
@@ -26,8 +30,12 @@ router.register("runs", views.RunViewSet, basename="run")
 router.register("pool", PoolViewSet, basename="pool")
 router.register("followups", FollowUpViewSet, basename="followup")
 router.register("deals", DealViewSet, basename="deal")
+router.register("appeals", AppealViewSet, basename="appeal")
+router.register("audit", AuditViewSet, basename="audit")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/customers/<int:pk>/why/", rules_views.why_api, name="customer_why"),
     path("v1/", include(router.urls)),
     path(
         "schema/",

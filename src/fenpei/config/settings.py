@@ -103,6 +103,9 @@ INSTALLED_APPS = [
     "fenpei.allocation",
     "fenpei.pool",
     "fenpei.followups",
+    "fenpei.notifications",
+    "fenpei.audit",
+    "fenpei.appeals",
     "fenpei.api",
     "fenpei.web",
 ]
@@ -267,6 +270,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI would load its validator badge from swagger.io: outside an intranet.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {
+        "AppealKindEnum": "fenpei.appeals.models.AppealKind",
+        "AppealStatusEnum": "fenpei.appeals.models.AppealStatus",
+        "StatusEnum": "fenpei.teams.models.RepStatus",  # a rep's, as before appeals had one
+    },
 }
 
 # Uploaded workbooks are read from memory or a temporary file; 50 MB holds ~500k rows.

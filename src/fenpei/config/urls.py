@@ -22,8 +22,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("fenpei.customers.conflict_urls")),
     path("", include("fenpei.teams.urls")),
     path("", include("fenpei.allocation.urls")),
+    path("", include("fenpei.allocation.rules_urls")),
     path("", include("fenpei.pool.urls")),
     path("", include("fenpei.followups.urls")),
+    path("", include("fenpei.appeals.urls")),
+    path("", include("fenpei.audit.urls")),
+    path("", include("fenpei.notifications.urls")),
     path("api/", include("fenpei.api.urls")),
     path("account/", include("fenpei.api.account_urls")),
 ]

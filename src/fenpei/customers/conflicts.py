@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from fenpei.allocation.models import Assignment
 from fenpei.allocation.selectors import policy_current
+from fenpei.audit.services import audit_merge
 from fenpei.customers.models import Customer, CustomerMerge, Intent, Stage
 from fenpei.customers.selectors import customers_visible_to
 from fenpei.customers.services import customer_derive, customers_rescore
@@ -290,6 +291,7 @@ def customers_merge(
     Assignment.objects.filter(customer_id__in=duplicates_wanted, ended_at__isnull=True).update(
         ended_at=now, ended_by_id=viewer.user_id, end_reason=_("merged")
     )
+    audit_merge(viewer.user_id, kept, duplicates, reason, now)
     _relations_move(duplicates_wanted, kept)
     CustomerMerge.objects.bulk_create(
         CustomerMerge(

@@ -47,6 +47,7 @@ from psycopg.copy import QueuedLibpqWriter
 from fenpei.allocation.models import Assignment, AssignmentSource
 from fenpei.allocation.selectors import policy_current
 from fenpei.allocation.services import OwnerChange, owners_set
+from fenpei.audit.services import OwnerMove, audit_import, audit_owner_changes
 from fenpei.customers.import_selectors import import_get
 from fenpei.customers.models import Customer, ImportBatch, ImportStatus, Intent
 from fenpei.customers.pinyin import names_initials
@@ -1170,6 +1171,19 @@ def _write_customers(
         Assignment,
         ({**assignment, "customer_id": ids[key], "rep_id": owner.pk} for key, owner in owned),
     )
+    audit_owner_changes(
+        [
+            OwnerMove(ids[key], key, name, batch.team_id, None, owner.pk)
+            for key, name, owner in zip(new.keys, new.names, new.owners, strict=True)
+            if owner
+        ],
+        source="import",
+        actor_id=viewer.user_id,
+        reason=batch.file_name,
+        batch_id=batch.pk,
+        at=now,
+        writer=_insert_rows,  # COPY on PostgreSQL, as the customers themselves
+    )
     updated: list[Customer] = []
     fields: set[str] = set()
     for item in plan.customers:
@@ -1262,6 +1276,7 @@ def import_confirm_with_new(viewer: Viewer, batch_id: int) -> tuple[ImportBatch,
     batch.status = ImportStatus.CONFIRMED
     batch.confirmed_at = timezone.now()
     batch.save(update_fields=["summary", "errors", "status", "confirmed_at"])
+    audit_import(viewer.user_id, batch)
     return batch, unowned_new
 
 

@@ -259,6 +259,7 @@ def customers_return(
         source=AssignmentSource.MANUAL,
         user_id=viewer.user_id,
         end_reason=_("returned to the pool: %(reason)s") % {"reason": reason},
+        audit_source="return",
     )
     PoolEvent.objects.bulk_create(events)
     return moved
@@ -309,6 +310,7 @@ def _reclaim_batch(
                     source=AssignmentSource.MANUAL,
                     user_id=None,
                     end_reason=reclaim_reason(group[0]),
+                    audit_source="reclaim",
                 )
         PoolEvent.objects.bulk_create(events)
         return due

@@ -6,10 +6,14 @@ from datetime import date
 
 from django_tasks import task
 
+from fenpei.notifications.dispatch import reclaim_warnings_notify
 from fenpei.pool.services import customers_reclaim
 
 
 @task()
 def reclaim_task(day: str) -> int:
-    """Reclaim as of `day` (ISO date); returns how many went back to the pool."""
-    return len(customers_reclaim(date.fromisoformat(day)).reclaimed)
+    """Reclaim as of `day` (ISO date), then warn reps of the next ones; returns how many
+    went back to the pool."""
+    reclaimed = len(customers_reclaim(date.fromisoformat(day)).reclaimed)
+    reclaim_warnings_notify(date.fromisoformat(day))
+    return reclaimed

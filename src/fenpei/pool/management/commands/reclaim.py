@@ -13,9 +13,11 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fenpei.notifications.dispatch import reclaim_warnings_notify
 from fenpei.pool.models import ReclaimRule
 from fenpei.pool.selectors import ReclaimDue
 from fenpei.pool.services import customers_reclaim
@@ -54,6 +56,10 @@ class Command(BaseCommand):
         today = _day(options["as_of"]) if options["as_of"] else None
         dry_run = bool(options["dry_run"])
         result = customers_reclaim(today, dry_run=dry_run)
+        if not dry_run:
+            # The same warnings the scheduled sweep sends (cron runs this command instead);
+            # at most one a rep a day, whichever ran first.
+            reclaim_warnings_notify(today or timezone.localdate())
         for due in result.reclaimed:
             self.stdout.write(_line(due))
         n = len(result.reclaimed)
