@@ -354,8 +354,16 @@ def test_bulk_release_returns_to_pool(client, company, owned):
     assert response.status_code == 302
     assert Customer.objects.get(pk=owned[HUATONG].pk).owner_id is None
     ended = Assignment.objects.get(customer=owned[HUATONG])
-    assert ended.ended_at is not None and ended.end_reason == "长期未跟进"
+    assert ended.ended_at is not None and "长期未跟进" in ended.end_reason
     assert len(texts_of(response)) == 1
+
+
+def test_bulk_release_needs_a_reason(client, company, owned):
+    client = as_user(client, company.manager)
+    response = bulk(client, action="release", ids=[owned[HUATONG].pk])
+    assert response.status_code == 302
+    assert Customer.objects.get(pk=owned[HUATONG].pk).owner_id == company.rep.pk
+    assert "原因" in texts_of(response)[-1]
 
 
 def test_bulk_errors_become_messages(client, company, owned):
@@ -370,7 +378,7 @@ def test_bulk_errors_become_messages(client, company, owned):
     assert response.status_code == 302
     assert texts_of(response)[-1] == "请至少选择一个客户。"
     # a customer of another team is "not there" for this manager
-    response = bulk(client, action="release", ids=[owned[NANFANG].pk])
+    response = bulk(client, action="release", ids=[owned[NANFANG].pk], note="不在范围")
     assert Customer.objects.get(pk=owned[NANFANG].pk).owner_id == company.other_rep.pk
     assert texts_of(response)[-1] == "部分所选客户已不存在或不在您的权限范围内。"
     # the messages are shown on the table the manager comes back to

@@ -205,8 +205,22 @@ def customer_create(viewer: Viewer, fields: dict[str, Any], *, route: bool | Non
     if rep is None:
         customer.save()
         return Routed(customer, None, reasons, routed=True)
-    # A new row has no owner to end: write it with its owner and start one assignment,
-    # instead of owners_set's end-then-update (two statements fewer while the rep is locked).
+    _insert_owned(viewer, customer, rep, reasons, AssignmentSource.ROUTE, audit_source="route")
+    return Routed(customer, rep, reasons, routed=True)
+
+
+def _insert_owned(
+    viewer: Viewer,
+    customer: Customer,
+    rep: Rep,
+    reasons: list[dict[str, Any]],
+    source: str,
+    *,
+    audit_source: str,
+) -> None:
+    """Write a new customer with its owner, its first assignment and the audit event.
+    A new row has no owner to end: this replaces owners_set's end-then-update (two
+    statements fewer while the rep is locked)."""
     now = timezone.now()
     customer.owner = rep
     customer.owned_since = now
@@ -216,14 +230,13 @@ def customer_create(viewer: Viewer, fields: dict[str, Any], *, route: bool | Non
     Assignment.objects.create(
         customer=customer,
         rep=rep,
-        source=AssignmentSource.ROUTE,
+        source=source,
         reasons=reasons,
         started_by_id=viewer.user_id,
         started_at=now,
     )
     move = OwnerMove(customer.pk, customer.key, customer.name, None, None, rep.pk)
-    audit_owner_changes([move], source="route", actor_id=viewer.user_id, at=now)
-    return Routed(customer, rep, reasons, routed=True)
+    audit_owner_changes([move], source=audit_source, actor_id=viewer.user_id, at=now)
 
 
 def _own_lead(viewer: Viewer, customer: Customer, policy: Policy) -> Routed:
@@ -242,22 +255,8 @@ def _own_lead(viewer: Viewer, customer: Customer, policy: Policy) -> Routed:
             % {"capacity": capacity},
             code="over_capacity",
         )
-    now = timezone.now()
-    customer.owner = rep
-    customer.owned_since = now
-    customer.team_id = rep.team_id
-    customer.save()
     reasons = [{"kind": "own_lead"}]
-    Assignment.objects.create(
-        customer=customer,
-        rep=rep,
-        source=AssignmentSource.MANUAL,
-        reasons=reasons,
-        started_by_id=viewer.user_id,
-        started_at=now,
-    )
-    move = OwnerMove(customer.pk, customer.key, customer.name, None, None, rep.pk)
-    audit_owner_changes([move], source="own_lead", actor_id=viewer.user_id, at=now)
+    _insert_owned(viewer, customer, rep, reasons, AssignmentSource.MANUAL, audit_source="own_lead")
     return Routed(customer, rep, reasons, routed=False)
 
 

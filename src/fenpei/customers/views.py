@@ -29,7 +29,7 @@ from fenpei.allocation.selectors import (
     current_assignment,
     policy_current,
 )
-from fenpei.allocation.services import customers_assign, customers_release, run_create
+from fenpei.allocation.services import customers_assign, run_create
 from fenpei.customers.export import customers_xlsx
 from fenpei.customers.forms import BulkForm, CustomerForm
 from fenpei.customers.models import Customer, Intent, Stage
@@ -47,6 +47,7 @@ from fenpei.customers.selectors import (
     table_choices,
 )
 from fenpei.customers.services import EDITABLE_FIELDS, customer_update
+from fenpei.pool.services import customers_return
 from fenpei.teams.access import Viewer, manager_of, reps_visible_to, viewer_of
 
 PAGE_SIZE = 50
@@ -236,7 +237,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
             count = customers_assign(viewer, ids, data["rep"], note)
             rep_name = reps_visible_to(viewer).get(pk=data["rep"]).name
         else:
-            count = customers_release(viewer, ids, note)
+            # The pool's own service: a reason is required and kept in the pool log.
+            count = customers_return(viewer, ids, note)
             rep_name = ""
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
