@@ -145,7 +145,8 @@ def test_no_owner_changing_path_skips_the_trail(company, customers, tmp_path):
 OWNER_WRITES = [
     re.compile(r"Assignment\.objects\.(create|bulk_create|update_or_create|get_or_create)\("),
     re.compile(r"(?<!class )\bAssignment\("),
-    re.compile(r"_insert_rows\(\s*Assignment\b"),
+    re.compile(r"rows_insert\(\s*Assignment\b"),
+    re.compile(r"SET\s+\"?owner_id\"?\s*="),  # raw SQL
     re.compile(r"\.update\([^)]*?\b(owner|owner_id|ended_at)\s*="),
     re.compile(r"\.owner\s*=[^=]"),
     re.compile(r"\[\s*\"owner_id\"\s*\]\s*(,[^=]*)?=[^=]"),

@@ -356,3 +356,17 @@ def test_one_active_version_always(company):
     assert PolicyVersion.objects.count() == 4
     with pytest.raises(IntegrityError), transaction.atomic():
         PolicyVersion.objects.filter(number=3).update(is_active=True)
+
+
+def test_move_cost_is_edited_and_kept_by_the_form(client, company):
+    """The rebalance's move cost is a field like the others: saving the form keeps it."""
+    from fenpei.allocation.selectors import policy_current  # noqa: PLC0415
+
+    client.force_login(company.manager)
+    assert 'name="rebalance_move_cost"' in client.get(POLICY).content.decode()
+    response = client.post(POLICY, form_data(rebalance_move_cost="80"))
+    assert response.status_code == 302
+    assert policy_current().move_cost == 80
+    # a later save of another field keeps it
+    client.post(POLICY, form_data(rebalance_move_cost="80", allocation_balance_weight="40"))
+    assert policy_current().move_cost == 80

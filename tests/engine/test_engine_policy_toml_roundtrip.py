@@ -54,6 +54,18 @@ def test_pool_section_defaults_and_round_trip() -> None:
     assert policy_from_dict(policy_to_dict(policy)).pool == policy.pool
 
 
+def test_rebalance_move_cost_defaults_and_round_trips() -> None:
+    assert default_policy().move_cost == 50.0
+    # a policy file written before rebalancing existed takes the default
+    assert policy_from_toml("[allocation]\nterritory = 'soft'\n").move_cost == 50.0
+    policy = Policy(move_cost=12.5)
+    text = policy_to_toml(policy)
+    assert "[rebalance]\nmove_cost = 12.5\n" in text
+    assert policy_from_toml(text) == policy
+    with pytest.raises(PolicyError, match=r"rebalance: unknown key.*cost"):
+        policy_from_toml("[rebalance]\ncost = 3\n")
+
+
 def test_unknown_pool_key_is_named() -> None:
     with pytest.raises(PolicyError, match=r"pool: unknown key.*claim_limit"):
         policy_from_toml("[pool]\nclaim_limit = 3\n")
@@ -120,6 +132,9 @@ def test_empty_condition_round_trips() -> None:
         ("pool", "reclaim_no_followup_days", True),
         ("pool", "reclaim_no_deal_days", "180"),
         ("pool", "warn_days", MAX_DAYS + 1),
+        ("rebalance", "move_cost", -5.0),
+        ("rebalance", "move_cost", "50"),
+        ("rebalance", "move_cost", MAX_WEIGHT * 2),
     ],
 )
 def test_bad_values_from_a_dict_name_the_key(section: str, key: str, value: object) -> None:
@@ -213,6 +228,7 @@ def policies(draw: st.DrawFn) -> Policy:
         territory=draw(st.sampled_from(["hard", "soft", "off"])),
         rules=tuple(draw(st.lists(rules(), max_size=4))),
         pool=draw(pools()),
+        move_cost=draw(floats(0.0, MAX_WEIGHT)),
     )
 
 

@@ -42,3 +42,15 @@ def test_large_fit_bonus_keeps_classes_apart(method: str) -> None:
     assert got[6] is None  # nobody covers 北京
     assert got[7] is not None and got[7].startswith("G")
     assert allocation.objective == pytest.approx(609721.7, abs=1e-6)
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_no_customers_is_an_empty_allocation(method: str) -> None:
+    # An empty sheet or selection once raised IndexError while grouping customers.
+    reps = [Rep(key="S1", name="S1", regions=frozenset({"上海"}), capacity=5, existing_load=2)]
+    problem = build_problem(
+        CustomerTable.from_customers([]), reps, Policy(), as_of=date(2026, 1, 1)
+    )
+    allocation = solve(problem, method=method)
+    assert allocation.rep.size == 0 and allocation.objective == 0
+    assert [(load.existing_load, load.assigned) for load in allocation.loads] == [(2, 0)]

@@ -220,6 +220,15 @@ class PolicyForm(forms.Form):
         _("Warn days before"),
         _("The owner is warned this many days before a customer goes back; 0: no warning."),
     )
+    rebalance_move_cost = _number(
+        _("Cost of moving a customer"),
+        _(
+            "Points a rebalance gives up for every customer it moves to another rep: the "
+            "higher, the fewer customers change hands for the same gain."
+        ),
+        min_value=0,
+        max_value=100_000,
+    )
     note = forms.CharField(
         label=_("Why this change"),
         max_length=200,

@@ -47,7 +47,7 @@ def _actor_name(actor_id: int | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
-#: writes new rows given as {attname: value}, e.g. the import's COPY (`_insert_rows`)
+#: writes new rows given as {attname: value}, e.g. `fenpei.db_rows.rows_insert` (COPY)
 RowsWriter = Callable[[type[Model], Iterable[dict[str, Any]]], None]
 
 

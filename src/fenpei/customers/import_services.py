@@ -24,7 +24,6 @@ two books sharing a company cannot both create it.
 from __future__ import annotations
 
 import gc
-import json
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,11 +37,10 @@ from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Field, JSONField, Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from psycopg.copy import QueuedLibpqWriter
 
 from fenpei.allocation.models import Assignment, AssignmentSource
 from fenpei.allocation.selectors import policy_current
@@ -59,6 +57,7 @@ from fenpei.customers.services import (
     customers_rescore,
     customers_score,
 )
+from fenpei.db_rows import rows_insert
 from fenpei.engine import Policy
 from fenpei.engine.duplicates import normalise_names, phone_keys
 from fenpei.tables.errors import CellError, InputError
@@ -1005,47 +1004,6 @@ def _import_reason(batch: ImportBatch) -> list[dict[str, Any]]:
     return [{"kind": "import", "batch": batch.pk}]
 
 
-def _insert_rows(model: type[Model], rows: Iterable[dict[str, Any]]) -> None:
-    """INSERT new rows given as {field attname: value} (every concrete field but the id;
-    defaults, `auto_now` and `auto_now_add` are the caller's to fill), in one pass.
-
-    On PostgreSQL through COPY: Django's `bulk_create` spends most of a 100,000-row import
-    building its INSERT statements and the server parsing them; COPY sends the values
-    as they are. A writer thread puts them on the wire, so the rows (a generator) are
-    computed while the server is still busy with the ones before: at 100,000 rows the
-    server's work (the table's indexes) takes longer than computing them. Elsewhere one
-    statement run for all rows (executemany), each value converted by its field."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    table = quote(model._meta.db_table)
-    if connection.vendor == "postgresql":
-        # COPY's text form takes JSON as its text; every other value psycopg writes as is.
-        json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
-        names = [f.attname for f in fields]
-        # psycopg's own cursor (Django's wrapper has no copy()); its errors raised as
-        # Django's, as any other query's are
-        with connection.cursor() as cursor, connection.wrap_database_errors:
-            raw = cursor.cursor
-            statement = f"COPY {table} ({columns}) FROM STDIN"
-            with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
-                for row in rows:
-                    copy.write_row(
-                        [
-                            json.dumps(row[name], ensure_ascii=False)
-                            if name in json_fields
-                            else row[name]
-                            for name in names
-                        ]
-                    )
-        return
-    marks = ", ".join(["%s"] * len(fields))
-    params = [[f.get_db_prep_save(row[f.attname], connection) for f in fields] for row in rows]
-    if params:
-        with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)
-
-
 def _field_defaults(model: type[Model], now: datetime) -> dict[str, Any]:
     """attname → the value a new row gets when nothing else is said."""
     out: dict[str, Any] = {}
@@ -1154,7 +1112,7 @@ def _write_customers(
     now = timezone.now()
     new = _new_customers(plan, reps)
     policy = policy_current()
-    _insert_rows(Customer, _new_customer_rows(new, batch.team_id, policy, plan.as_of, now))
+    rows_insert(Customer, _new_customer_rows(new, batch.team_id, policy, plan.as_of, now))
     ids = _ids_by_key(new.keys)
     # A new customer has no ownership history to end: its first assignment is written
     # here with it (going through `owners_set` would update every row a second time).
@@ -1167,7 +1125,7 @@ def _write_customers(
         "started_at": now,
     }
     owned = [(key, owner) for key, owner in zip(new.keys, new.owners, strict=True) if owner]
-    _insert_rows(
+    rows_insert(
         Assignment,
         ({**assignment, "customer_id": ids[key], "rep_id": owner.pk} for key, owner in owned),
     )
@@ -1182,7 +1140,7 @@ def _write_customers(
         reason=batch.file_name,
         batch_id=batch.pk,
         at=now,
-        writer=_insert_rows,  # COPY on PostgreSQL, as the customers themselves
+        writer=rows_insert,  # COPY on PostgreSQL, as the customers themselves
     )
     updated: list[Customer] = []
     fields: set[str] = set()

@@ -38,6 +38,7 @@ from fenpei.engine.policy import (
     default_policy,
     policy_from_toml,
 )
+from fenpei.engine.rebalance import RebalanceResult, TradeOffPoint, rebalance, trade_off
 from fenpei.engine.solve import solve
 
 Progress = Callable[[str, float], None]
@@ -67,8 +68,10 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Problem",
+    "RebalanceResult",
     "Rep",
     "RepLoad",
+    "TradeOffPoint",
     "allocate",
     "build_problem",
     "default_policy",
@@ -77,5 +80,7 @@ __all__ = [
     "explain_unassigned",
     "policy_from_toml",
     "reason_text",
+    "rebalance",
     "solve",
+    "trade_off",
 ]

@@ -325,6 +325,8 @@ def _build_classes(problem: Problem) -> None:
     )  # (locked or follower, area, rule)
     bounds = np.flatnonzero(np.diff(group_key)) + 1
     for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, n_classes], strict=True):
+        if hi <= lo:  # no customers at all: no group
+            continue
         rep_cust = first[lo]  # any customer of the group stands for it
         if c.locked[rep_cust] or c.same_as[rep_cust] >= 0:
             continue  # locked: only its owner; a follower goes wherever its stand-in goes

@@ -134,6 +134,8 @@ class Policy:
     route_imported_customers: bool = False
     rules: tuple[RoutingRule, ...] = ()
     pool: PoolRules = field(default_factory=PoolRules)
+    #: rebalance: points of objective a move must gain to be worth changing a customer's owner
+    move_cost: float = 50.0
 
 
 def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -261,7 +263,18 @@ def _rule_from_toml(raw: Any, position: int) -> RoutingRule:
 def policy_from_dict(doc: dict[str, Any]) -> Policy:
     _unknown_keys(
         doc,
-        {"priority", "intent", "value", "history", "tiers", "fit", "allocation", "rules", "pool"},
+        {
+            "priority",
+            "intent",
+            "value",
+            "history",
+            "tiers",
+            "fit",
+            "allocation",
+            "rules",
+            "pool",
+            "rebalance",
+        },
         "policy",
     )
     d = Policy()
@@ -362,7 +375,13 @@ def policy_from_dict(doc: dict[str, Any]) -> Policy:
         route_imported_customers=route_imports,
         rules=tuple(_rule_from_toml(r, i) for i, r in enumerate(rules_raw)),
         pool=_pool_from_toml(_section(doc, "pool")),
+        move_cost=_move_cost(_section(doc, "rebalance"), d.move_cost),
     )
+
+
+def _move_cost(raw: dict[str, Any], default: float) -> float:
+    _unknown_keys(raw, {"move_cost"}, "rebalance")
+    return _number(raw, "move_cost", default, "rebalance", high=MAX_WEIGHT)
 
 
 def policy_from_toml(text: str) -> Policy:
@@ -435,6 +454,11 @@ cooldown_days = 30              # 原负责人再次领取同一客户须等待�
 reclaim_no_followup_days = 30   # 超过这么多天未跟进则回收（0 = 不回收）/ no follow-up this long → back (0 = off)
 reclaim_no_deal_days = 180      # 超过这么多天未成交则回收（0 = 不回收）/ no deal this long → back (0 = off)
 warn_days = 7                   # 回收前提前几天提醒负责人 / warn the owner this many days before
+
+[rebalance]
+# 再平衡：每调整一个客户的负责人扣除的分数（越大调整越少）
+# rebalance: points charged per customer whose owner changes (larger = fewer moves)
+move_cost = 50
 
 # 路由规则按顺序匹配，第一条命中的规则决定可分配的团队或销售
 # Routing rules are tried in order; the first match decides which teams or reps may take it.
@@ -528,6 +552,7 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
             "route_imports": policy.route_imported_customers,
         },
         "pool": {key: getattr(policy.pool, key) for key in PoolRules.__slots__},
+        "rebalance": {"move_cost": policy.move_cost},
         "rules": [_rule_to_dict(r) for r in policy.rules],
     }
 
@@ -583,6 +608,7 @@ _SECTION_COMMENTS = {
     "fit": "# 匹配度 = 1 + 加成 / fit = 1 + bonuses",
     "allocation": "# M = coverage_weight, λ = balance_weight; territory = hard / soft / off",
     "pool": "# 公海 / pool: scope = team / company; days 0 = rule off",
+    "rebalance": "# 再平衡 / rebalance: points charged per customer whose owner changes",
 }
 
 

@@ -304,7 +304,11 @@ def solve(problem: Problem, progress: Progress | None = None, method: str = "flo
     class/fit-level network to OR-Tools (kept as an independent reference)."""
     report = progress or _noop
     started = time.perf_counter()
-    rep_of, stats = METHODS[method](problem, report)
+    stats: dict[str, float]
+    if len(problem.customers) == 0:  # nothing to give out (an empty sheet or selection)
+        rep_of, stats = np.zeros(0, dtype=np.int32), {}
+    else:
+        rep_of, stats = METHODS[method](problem, report)
     report("assign", 0.9)
     n_reps = len(problem.reps)
     fit = _chosen_fit(problem, rep_of)
