@@ -14,8 +14,9 @@ import time
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
+from tests.conftest import make_customer
 
 from fenpei.allocation import routing
 from fenpei.allocation.selectors import policy_current
@@ -167,3 +168,39 @@ def test_a_create_during_an_import_confirm_sees_the_imported_company(company) ->
         holder.close()
     assert len(outcome) == 1 and isinstance(outcome[0], routing.DuplicateCustomer)
     assert Customer.objects.filter(name_key=imported.name_key).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_routing_never_waits_for_a_lower_rep_while_holding_a_higher_one(company) -> None:
+    """Found full after its lock was taken, a rep stays locked to the commit; waiting then
+    for a busy rep of lower pk would break the pk order every writer keeps (two routings
+    did deadlock so). Such a rep counts as out of reach instead: no wait, no deadlock."""
+
+    Rep.objects.filter(pk=company.rep2.pk).update(capacity=1)
+    make_customer("已满客户有限公司", team=company.east, owner=company.rep2)  # rep2 is full
+    reps = list(Rep.objects.filter(team=company.east).select_related("team").order_by("pk"))
+    assert [r.pk for r in reps] == sorted([company.rep.pk, company.rep2.pk])
+    low, high = reps
+    policy = policy_current()
+    customer = Customer(
+        name="上海小店零售有限公司", region="上海", industry="零售", team=company.east
+    )
+    customer_derive(customer)
+    customers_rescore([customer], policy, timezone.localdate())
+    # Preconditions: on stale loads the engine picks the higher rep, then the lower one.
+    assert routing._decide(customer, reps, {}, policy)[0] == high
+    assert routing._decide(customer, reps, {high.pk: 1}, policy)[0] == low
+    assert routing._decide(customer, reps, {high.pk: 1, low.pk: 1}, policy)[0] == low
+
+    holder = _holder()
+    try:
+        holder.execute("SELECT 1 FROM teams_rep WHERE id = %s FOR UPDATE", [low.pk])
+        with transaction.atomic():
+            with connection.cursor() as cursor:  # a wait would fail here, not hang
+                cursor.execute("SET LOCAL lock_timeout = '5s'")
+            rep, reasons = routing._choose_and_lock_with_loads(customer, reps, {}, policy)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert rep is None and reasons

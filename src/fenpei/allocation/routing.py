@@ -320,13 +320,22 @@ def _choose_and_lock_with_loads(
 ) -> tuple[Rep | None, list[dict[str, Any]]]:
     loads = dict(loads)
     busy: set[int] = set()
+    held: list[int] = []  # reps locked so far (found full): their locks last to commit
     # Each round either returns, or raises one rep's load in the engine's view (busy: +1;
-    # full: to capacity), so it ends within 2 × len(reps) + 1 rounds.
+    # full or out of reach: to capacity), so it ends within 2 × len(reps) + 1 rounds.
     for _round in range(2 * len(reps) + 1):
         rep, reasons = _decide(customer, reps, loads, policy)
         if rep is None:
             return None, reasons
-        locked = _rep_lock(rep.pk, wait=rep.pk in busy)
+        wait = rep.pk in busy
+        if wait and held and max(held) > rep.pk:
+            # Waiting here would wait for a lower pk while holding a higher one, against
+            # the pk order every writer keeps: a deadlock with a service locking both.
+            # Count this busy rep as out of reach instead (rare: it needs a full rep
+            # found first, then a busy better one).
+            loads[rep.pk] = _capacity(rep, policy)
+            continue
+        locked = _rep_lock(rep.pk, wait=wait)
         if locked is None:
             # Another request holds this rep: it is giving them a customer right now, so
             # their load is about to be one higher. Decide again with that load; if this
@@ -334,12 +343,17 @@ def _choose_and_lock_with_loads(
             busy.add(rep.pk)
             loads[rep.pk] = loads.get(rep.pk, 0) + 1
             continue
-        capacity = locked.capacity if locked.capacity is not None else policy.default_capacity
+        held.append(locked.pk)
+        capacity = _capacity(locked, policy)
         load = _load_of(locked.pk)
         if load < capacity and locked.status != RepStatus.DEPARTED:
             return locked, reasons
         loads[rep.pk] = max(load, capacity)
     return None, [{"code": "no_rep_in_region", "region": customer.region}]
+
+
+def _capacity(rep: Rep, policy: Policy) -> int:
+    return rep.capacity if rep.capacity is not None else policy.default_capacity
 
 
 def _rep_lock(rep_id: int, *, wait: bool) -> Rep | None:
