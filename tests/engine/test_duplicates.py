@@ -59,6 +59,14 @@ def test_different_company(a: str, b: str) -> None:
         ("１３８００１３８０００", "13800138000"),
         ("(021) 6234-5678 转 801", "02162345678801"),
         ("861234", "861234"),  # not a mobile number behind a country code
+        # landlines behind +86 meet the same number written the Chinese way (撞单 by phone)
+        ("+86 20-8888-1234", "02088881234"),
+        ("020 8888 1234", "02088881234"),
+        ("+86 (0)20 8888 1234", "02088881234"),
+        ("0086 571 8888 1234", "057188881234"),
+        ("0571-88881234", "057188881234"),
+        ("(+86) 10 6552 9988", "01065529988"),  # Beijing: area code 10, not a mobile
+        ("010-65529988", "01065529988"),
     ],
 )
 def test_phone_key(phone: str, key: str) -> None:

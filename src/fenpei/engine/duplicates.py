@@ -122,10 +122,16 @@ def _phone_passes(blob: str) -> str:
     digits = unicodedata.normalize("NFKC", blob).encode().translate(None, _NON_DIGITS).decode()
     if "86" not in digits:
         return digits
-    return _COUNTRY_CODE.sub("", digits)
+    return _COUNTRY_LANDLINE.sub("0", _COUNTRY_CODE.sub("", digits))
 
 
-_COUNTRY_CODE = re.compile(r"^(?:00)?86(?=\d{11}$)", re.MULTILINE)
+# +86 / 0086 before a national number: a mobile or a landline already written with its
+# trunk 0 loses the country code; a landline written without the 0 ("+86 20 8888 1234")
+# gets it back, so it meets "020-8888-1234".
+# Mobiles: 1 and 10 more digits; landlines: area code (10, 2x, or 3 digits from 3 to 9)
+# and a 7- or 8-digit number, 9 to 11 digits without the 0.
+_COUNTRY_CODE = re.compile(r"^(?:00)?86(?=(?:1\d{10}|0\d{9,11})$)", re.MULTILINE)
+_COUNTRY_LANDLINE = re.compile(r"^(?:00)?86(?=(?:10\d{8}|[2-9]\d{8,10})$)", re.MULTILINE)
 
 
 def normalise_name(name: str) -> str:
