@@ -129,6 +129,7 @@ def test_api_root_lists_the_endpoints_for_members_only(company, api_for):
         *("customers", "reps", "teams", "policies", "runs"),
         *("pool", "followups", "deals"),
         *("appeals", "audit", "notifications"),
+        *("goals", "feedback"),
     }
     assert api_for(company.outsider).get("/api/v1/").status_code == 403
 

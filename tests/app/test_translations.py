@@ -30,6 +30,7 @@ APPS = (
     "notifications",
     "audit",
     "appeals",
+    "goals",
 )
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{\w+\}")
 # gettext('…'), gettext_lazy("…"), ngettext('…', '…', n), _("…"), _('…')

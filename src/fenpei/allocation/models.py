@@ -56,6 +56,7 @@ class RunScope(models.TextChoices):
     SELECTION = "selection", _("selected customers")
     TEAM = "team", _("a whole team (may move owned customers)")
     HANDOVER = "handover", _("handover of a departing rep's customers")
+    REBALANCE = "rebalance", _("rebalance of a team's owned customers")
 
 
 class Run(models.Model):

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fenpei.engine import reason_text
+from fenpei.engine.rebalance import move_reason_text
 
 
 def engine_lang() -> str:
@@ -37,6 +38,8 @@ def reason_line(reason: dict[str, Any]) -> str:
         return _("Claimed from the pool by the rep.")
     if kind == "appeal":
         return _("Given on appeal #%(id)s, approved by a manager.") % {"id": reason.get("appeal")}
+    if kind == "rebalance_move":  # worded by the engine, like its other reasons
+        return move_reason_text(reason, engine_lang())
     return reason_text(reason, engine_lang())
 
 

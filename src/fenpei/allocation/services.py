@@ -286,6 +286,12 @@ def customers_release(viewer: Viewer, customer_ids: Sequence[int], note: str = "
 
 
 def _scope_customers(run: Run, viewer: Viewer) -> QuerySet[Customer]:
+    if (
+        run.scope == RunScope.REBALANCE
+    ):  # the team's owned books, as allocation.rebalance reads them
+        from fenpei.allocation.rebalance import rebalance_customers  # noqa: PLC0415
+
+        return rebalance_customers(viewer, run.team_id)
     if run.scope == RunScope.HANDOVER:  # every customer the leaver still owns, even lost ones
         if run.handover_from_id is None:
             return Customer.objects.none()
@@ -330,7 +336,8 @@ def run_create(
     """Create a run and compute its preview: during the request when it is small, in a
     background task (with progress) when it is big."""
     _require_manager(viewer)
-    if scope not in RunScope.values or scope == RunScope.HANDOVER:  # see allocation.handover
+    if scope not in RunScope.values or scope in (RunScope.HANDOVER, RunScope.REBALANCE):
+        # those have their own entry points: allocation.handover, allocation.rebalance
         raise ValidationError(_("Unknown scope."))
     if team_id is not None and not (viewer.is_admin or team_id in viewer.team_ids):
         raise ValidationError(_("No such team among yours."))
@@ -398,6 +405,11 @@ def run_compute(run_id: int) -> None:
 
 
 def _compute(run: Run, progress: Progress) -> None:
+    if run.scope == RunScope.REBALANCE:  # its own engine mode: only the moves are items
+        from fenpei.allocation.rebalance import rebalance_compute  # noqa: PLC0415
+
+        rebalance_compute(run)
+        return
     viewer = viewer_of(run.created_by)
     policy = policy_engine(run.policy)
     customers = list(_scope_customers(run, viewer).order_by("pk"))
@@ -600,7 +612,9 @@ def run_apply(viewer: Viewer, run_id: int) -> int:
             rescored.append(c)
         if it.rep_id is not None:
             changes.append(OwnerChange(c, reps[it.rep_id], it.reasons))
-        elif run.scope == RunScope.HANDOVER:  # nobody may take it: the team's pool, not the leaver
+        elif run.scope in (RunScope.HANDOVER, RunScope.REBALANCE):
+            # nobody may take it: back to the team's pool, not to the leaver (handover) or
+            # the rep whose book is over capacity (rebalance)
             changes.append(OwnerChange(c, None, it.reasons))
     Customer.objects.bulk_update(rescored, ["priority", "tier"], 500)
     changed = owners_set(
@@ -611,6 +625,8 @@ def run_apply(viewer: Viewer, run_id: int) -> int:
         audit_source="handover" if run.scope == RunScope.HANDOVER else "",
         end_reason=_("handover: departure")
         if run.scope == RunScope.HANDOVER
+        else _("moved by rebalance #%(run)d") % {"run": run.pk}
+        if run.scope == RunScope.REBALANCE
         else _("moved by run #%(run)d") % {"run": run.pk},
     )
     run.status = RunStatus.APPLIED

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from fenpei.allocation import handover_views, policy_views, views
+from fenpei.allocation import handover_views, policy_views, rebalance_views, views
 
 app_name = "allocation"
 
 urlpatterns: list[URLPattern] = [
     path("runs/", views.runs, name="runs"),
     path("runs/new/", views.run_new, name="run_new"),
+    path("runs/rebalance/", rebalance_views.rebalance_page, name="rebalance"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
     path("runs/<int:pk>/apply/", views.run_apply_view, name="run_apply"),

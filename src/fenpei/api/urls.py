@@ -13,6 +13,7 @@ from fenpei.api import views
 from fenpei.appeals.api import AppealViewSet
 from fenpei.audit.api import AuditViewSet
 from fenpei.followups.api import DealViewSet, FollowUpViewSet
+from fenpei.goals.api import FeedbackViewSet, GoalViewSet
 from fenpei.notifications.api import NotificationViewSet
 from fenpei.pool.api import PoolViewSet
 
@@ -29,6 +30,8 @@ router.register("policies", views.PolicyViewSet, basename="policy")
 router.register("runs", views.RunViewSet, basename="run")
 router.register("pool", PoolViewSet, basename="pool")
 router.register("followups", FollowUpViewSet, basename="followup")
+router.register("goals", GoalViewSet, basename="goal")
+router.register("feedback", FeedbackViewSet, basename="feedback")
 router.register("deals", DealViewSet, basename="deal")
 router.register("appeals", AppealViewSet, basename="appeal")
 router.register("audit", AuditViewSet, basename="audit")

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "fenpei.allocation",
     "fenpei.pool",
     "fenpei.followups",
+    "fenpei.goals",
     "fenpei.notifications",
     "fenpei.audit",
     "fenpei.appeals",

@@ -25,6 +25,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("fenpei.allocation.rules_urls")),
     path("", include("fenpei.pool.urls")),
     path("", include("fenpei.followups.urls")),
+    path("", include("fenpei.goals.urls")),
     path("", include("fenpei.appeals.urls")),
     path("", include("fenpei.audit.urls")),
     path("", include("fenpei.notifications.urls")),

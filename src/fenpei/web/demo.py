@@ -41,6 +41,9 @@ from fenpei.customers.services import customer_derive, customers_rescore
 from fenpei.engine.duplicates import normalise_name
 from fenpei.followups.models import Deal, FollowUp
 from fenpei.followups.services import customer_deal_effect, customer_followup_effect
+from fenpei.goals.models import Metric, PeriodKind
+from fenpei.goals.selectors import period_start_of
+from fenpei.goals.services import feedback_give, goals_set
 from fenpei.tables.regions import PROVINCES
 from fenpei.tables.values import CREDIT_CODE_CHARS, credit_code_check
 from fenpei.teams.access import viewer_of
@@ -1149,7 +1152,32 @@ def demo_load(today: date | None = None, *, seed: int = SEED) -> DemoLoaded | No
         run_compute(run.pk)
     assigned = run_apply(viewer, run.pk)
     followups, deals = _activity_write(activity, day, run.pk)
+    _goals_write(day)
     return DemoLoaded(len(company.customers), owned, run.pk, assigned, followups, deals)
+
+
+def _goals_write(today: date) -> None:
+    """This month's goals for the 华东 reps and two feedback notes, so 目标与反馈 and the
+    reps' progress bars have something to show."""
+    team = Team.objects.filter(name="华东").select_related("manager").first()
+    if team is None or team.manager is None:
+        return
+    manager = viewer_of(team.manager)
+    reps = list(team.reps.filter(status=RepStatus.ACTIVE).order_by("key"))
+    targets: dict[tuple[int, str], Decimal | None] = {}
+    for i, rep in enumerate(reps):
+        targets[(rep.pk, Metric.WON_AMOUNT)] = Decimal(200_000 + 50_000 * (i % 3))
+        targets[(rep.pk, Metric.NEW_CUSTOMERS)] = Decimal(5)
+        targets[(rep.pk, Metric.FOLLOWUPS)] = Decimal(30)
+    month = period_start_of(PeriodKind.MONTH, today)
+    team_target: dict[tuple[int, str], Decimal | None] = {
+        (team.pk, Metric.WON_AMOUNT): Decimal(250_000 * max(len(reps), 1))
+    }
+    goals_set(manager, PeriodKind.MONTH, month, rep_targets=targets, team_targets=team_target)
+    with_login = [r for r in reps if r.user_id is not None] or reps
+    notes = ["本月跟进节奏不错，继续保持。", "大客户的下一步要写清楚截止日期。"]
+    for rep, text in zip(with_login[:2] * 2, notes, strict=False):
+        feedback_give(manager, rep, text)
 
 
 # ------------------------------------------------------------------------- overview
