@@ -43,11 +43,11 @@ def test_a_locked_best_rep_counts_one_higher(company) -> None:
     reps = list(Rep.objects.filter(team=company.east).select_related("team").order_by("pk"))
     policy = policy_current()
     customer = _customer(company)
-    first, _ = routing._decide(customer, reps, {r.pk: 0 for r in reps}, policy)
+    first, _ = routing.customer_best_rep(customer, reps, {r.pk: 0 for r in reps}, policy)
     assert first is not None
     other = next(r for r in reps if r.pk != first.pk)
     # Precondition: one more customer for `first` makes `other` the better choice.
-    tipped, _ = routing._decide(customer, reps, {first.pk: 1, other.pk: 0}, policy)
+    tipped, _ = routing.customer_best_rep(customer, reps, {first.pk: 1, other.pk: 0}, policy)
     assert tipped == other
 
     holder = _holder()
@@ -80,9 +80,9 @@ def test_a_busy_rep_still_best_is_waited_for(company) -> None:
     reps = list(Rep.objects.filter(team=company.east).select_related("team").order_by("pk"))
     policy = policy_current()
     customer = _customer(company)
-    best, _ = routing._decide(customer, reps, {r.pk: 0 for r in reps}, policy)
+    best, _ = routing.customer_best_rep(customer, reps, {r.pk: 0 for r in reps}, policy)
     assert best is not None
-    still, _ = routing._decide(customer, reps, {best.pk: 1}, policy)
+    still, _ = routing.customer_best_rep(customer, reps, {best.pk: 1}, policy)
     assert still == best  # precondition: one more of 100 does not tip it
     holder = _holder()
     result: list[object] = []
@@ -189,9 +189,9 @@ def test_routing_never_waits_for_a_lower_rep_while_holding_a_higher_one(company)
     customer_derive(customer)
     customers_rescore([customer], policy, timezone.localdate())
     # Preconditions: on stale loads the engine picks the higher rep, then the lower one.
-    assert routing._decide(customer, reps, {}, policy)[0] == high
-    assert routing._decide(customer, reps, {high.pk: 1}, policy)[0] == low
-    assert routing._decide(customer, reps, {high.pk: 1, low.pk: 1}, policy)[0] == low
+    assert routing.customer_best_rep(customer, reps, {}, policy)[0] == high
+    assert routing.customer_best_rep(customer, reps, {high.pk: 1}, policy)[0] == low
+    assert routing.customer_best_rep(customer, reps, {high.pk: 1, low.pk: 1}, policy)[0] == low
 
     holder = _holder()
     try:

@@ -61,7 +61,7 @@ def handover_successors(viewer: Viewer, rep: Rep) -> QuerySet[Rep]:
 
 
 def _capacity(rep: Rep) -> int:
-    return rep.capacity if rep.capacity is not None else default_capacity()
+    return rep.capacity_or(default_capacity())
 
 
 @transaction.atomic

@@ -245,7 +245,7 @@ def _own_lead(viewer: Viewer, customer: Customer, policy: Policy) -> Routed:
     rep = Rep.objects.select_for_update(of=("self",)).select_related("team").get(pk=viewer.rep_id)
     if rep.status == RepStatus.DEPARTED:
         raise PermissionDenied
-    capacity = rep.capacity if rep.capacity is not None else policy.default_capacity
+    capacity = rep.capacity_or(policy.default_capacity)
     if _load_of(rep.pk) >= capacity:
         raise ValidationError(
             _(
@@ -324,7 +324,7 @@ def _choose_and_lock_with_loads(
     # Each round either returns, or raises one rep's load in the engine's view (busy: +1;
     # full or out of reach: to capacity), so it ends within 2 × len(reps) + 1 rounds.
     for _round in range(2 * len(reps) + 1):
-        rep, reasons = _decide(customer, reps, loads, policy)
+        rep, reasons = customer_best_rep(customer, reps, loads, policy)
         if rep is None:
             return None, reasons
         wait = rep.pk in busy
@@ -333,7 +333,7 @@ def _choose_and_lock_with_loads(
             # the pk order every writer keeps: a deadlock with a service locking both.
             # Count this busy rep as out of reach instead (rare: it needs a full rep
             # found first, then a busy better one).
-            loads[rep.pk] = _capacity(rep, policy)
+            loads[rep.pk] = rep.capacity_or(policy.default_capacity)
             continue
         locked = _rep_lock(rep.pk, wait=wait)
         if locked is None:
@@ -344,16 +344,12 @@ def _choose_and_lock_with_loads(
             loads[rep.pk] = loads.get(rep.pk, 0) + 1
             continue
         held.append(locked.pk)
-        capacity = _capacity(locked, policy)
+        capacity = locked.capacity_or(policy.default_capacity)
         load = _load_of(locked.pk)
         if load < capacity and locked.status != RepStatus.DEPARTED:
             return locked, reasons
         loads[rep.pk] = max(load, capacity)
     return None, [{"code": "no_rep_in_region", "region": customer.region}]
-
-
-def _capacity(rep: Rep, policy: Policy) -> int:
-    return rep.capacity if rep.capacity is not None else policy.default_capacity
 
 
 def _rep_lock(rep_id: int, *, wait: bool) -> Rep | None:
@@ -364,10 +360,12 @@ def _rep_lock(rep_id: int, *, wait: bool) -> Rep | None:
     return rows.select_related("team").filter(pk=rep_id).first()
 
 
-def _decide(
+def customer_best_rep(
     customer: Customer, reps: list[Rep], loads: dict[int, int], policy: Policy
 ) -> tuple[Rep | None, list[dict[str, Any]]]:
-    """The engine on a one-customer problem with every rep's current load."""
+    """The engine on a one-customer problem with every rep's current load: the rep that
+    adds most to the objective (None when nobody may take it), with the reasons. Routing,
+    appeals' suggestions and every other one-customer decision go through here."""
     today = timezone.localdate()
     table = engine_customers([customer], {r.pk: r.key for r in reps})
     problem, allocation = allocate(table, engine_reps(reps, loads, today), policy, as_of=today)

@@ -232,8 +232,7 @@ def _reps_lock_within_capacity(gains: dict[int, int], losses: dict[int, int] | N
     full = [
         r
         for r in reps
-        if loads.get(r.pk, 0) - losses.get(r.pk, 0) + gains[r.pk]
-        > (r.capacity if r.capacity is not None else default)
+        if loads.get(r.pk, 0) - losses.get(r.pk, 0) + gains[r.pk] > r.capacity_or(default)
     ]
     if full:
         raise ValidationError(

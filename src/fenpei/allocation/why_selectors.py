@@ -2,7 +2,7 @@
 or would not.
 
 The engine decides on a one-customer problem exactly as real-time routing does (see
-routing.py `_decide`): the customer's team's reps with their loads now, the active policy,
+routing.py `customer_best_rep`): the customer's team's reps with their loads now, the active policy,
 today's leave. The current owner's load leaves this customer out, so the question is "if
 it were allocated again now", and the owner keeps its stickiness bonus.
 

@@ -13,19 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from fenpei.allocation.inputs import engine_customers, engine_reps
 from fenpei.allocation.reasons import reason_lines
-from fenpei.allocation.selectors import policy_current, rep_loads
-from fenpei.allocation.services import reasons_structured
+from fenpei.allocation.routing import customer_best_rep
+from fenpei.allocation.selectors import default_capacity, policy_current, rep_loads
 from fenpei.appeals.models import Appeal, AppealKind, AppealStatus
 from fenpei.customers.models import Customer
+from fenpei.customers.selectors import RepLoad
 from fenpei.customers.services import customer_derive
-from fenpei.engine import allocate, explain_assignments, explain_unassigned
-from fenpei.teams.access import Viewer
+from fenpei.teams.access import Viewer, reps_visible_to
 from fenpei.teams.models import Rep, RepStatus
 
 
@@ -127,21 +125,12 @@ class Suggestion:
 
 
 def _engine_choice(customer: Customer, reps: list[Rep]) -> tuple[Rep | None, list[dict[str, Any]]]:
-    """The routing engine on a one-customer problem with every rep's current load: the
-    same eligibility, fit and balance as a run or a routing of a new customer."""
+    """The routing engine's choice with every rep's current load: the same eligibility,
+    fit and balance as a run or a routing of a new customer."""
     if not reps:
         return None, [{"code": "no_rep_in_region", "region": customer.region}]
-    policy = policy_current()
-    today = timezone.localdate()
-    table = engine_customers([customer], {r.pk: r.key for r in reps})
-    problem, allocation = allocate(
-        table, engine_reps(reps, rep_loads([r.pk for r in reps]), today), policy, as_of=today
-    )
-    j = int(allocation.rep[0])
-    if j < 0:
-        return None, [reasons_structured(explain_unassigned(problem, allocation, 0))]
-    reasons = explain_assignments(problem, allocation, np.array([0]))[0]
-    return reps[j], [reasons_structured(r) for r in reasons]
+    loads = rep_loads([r.pk for r in reps])
+    return customer_best_rep(customer, reps, loads, policy_current())
 
 
 def _team_reps(appeal: Appeal) -> list[Rep]:
@@ -150,6 +139,20 @@ def _team_reps(appeal: Appeal) -> list[Rep]:
     if team_id is not None:
         reps = reps.filter(team_id=team_id)
     return list(reps.order_by("pk"))
+
+
+def appeal_targets(viewer: Viewer, appeal: Appeal) -> list[RepLoad]:
+    """Who the manager may give the appeal's customer to, with load and capacity: the
+    viewer's reps who have not left, without the appellant for a hand-back, with the
+    appellant (first) for a claim."""
+    reps = list(reps_visible_to(viewer).exclude(status=RepStatus.DEPARTED).order_by("key"))
+    if appeal.kind == AppealKind.HAND_BACK:
+        reps = [r for r in reps if r.pk != appeal.rep_id]
+    elif all(r.pk != appeal.rep_id for r in reps):
+        reps.insert(0, appeal.rep)
+    loads = rep_loads([r.pk for r in reps])
+    default = default_capacity()
+    return [RepLoad(r, loads.get(r.pk, 0), r.capacity_or(default)) for r in reps]
 
 
 def appeal_suggest(viewer: Viewer, appeal: Appeal) -> Suggestion:

@@ -246,7 +246,7 @@ def _rep_lock_with_room(rep: Rep) -> Rep:
         raise ValidationError(
             {"target": _("%(rep)s has left and cannot take customers.") % {"rep": locked.name}}
         )
-    capacity = locked.capacity if locked.capacity is not None else default_capacity()
+    capacity = locked.capacity_or(default_capacity())
     if rep_loads([locked.pk]).get(locked.pk, 0) + 1 > capacity:
         raise ValidationError(
             _("Over capacity: %(names)s cannot take that many customers.") % {"names": locked.name},

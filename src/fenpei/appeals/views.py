@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from fenpei.allocation.selectors import default_capacity, rep_loads
 from fenpei.appeals.downloads import attachment_response
 from fenpei.appeals.forms import AppealForm, DecisionForm, NoteForm
 from fenpei.appeals.models import ATTACHMENT_MAX_BYTES, Appeal, AppealKind
@@ -30,6 +29,7 @@ from fenpei.appeals.selectors import (
     appeal_get,
     appeal_queue,
     appeal_suggest,
+    appeal_targets,
     appeals_decided_recently,
     appeals_of_rep,
 )
@@ -43,8 +43,8 @@ from fenpei.appeals.services import (
 )
 from fenpei.customers.models import Customer
 from fenpei.customers.selectors import customer_get, customers_visible_to
-from fenpei.teams.access import Viewer, manager_of, reps_visible_to, viewer_of
-from fenpei.teams.models import Rep, RepStatus
+from fenpei.teams.access import Viewer, manager_of, viewer_of
+from fenpei.teams.models import Rep
 
 
 def _rep_viewer(request: HttpRequest) -> Viewer:
@@ -130,20 +130,9 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
 
 
 def _targets(viewer: Viewer, appeal: Appeal) -> list[tuple[str, str]]:
-    reps = list(reps_visible_to(viewer).exclude(status=RepStatus.DEPARTED).order_by("key"))
-    if appeal.kind == AppealKind.HAND_BACK:
-        reps = [r for r in reps if r.pk != appeal.rep_id]
-    elif all(r.pk != appeal.rep_id for r in reps):
-        reps.insert(0, appeal.rep)
-    loads = rep_loads([r.pk for r in reps])
-    default = default_capacity()
     choices = [
-        (
-            str(r.pk),
-            f"{r.name} ({r.key}) · {loads.get(r.pk, 0)}/"
-            f"{r.capacity if r.capacity is not None else default}",
-        )
-        for r in reps
+        (str(t.rep.pk), f"{t.rep.name} ({t.rep.key}) · {t.load}/{t.capacity}")
+        for t in appeal_targets(viewer, appeal)
     ]
     if appeal.kind == AppealKind.HAND_BACK:
         choices.insert(0, ("", _("Back to the pool")))

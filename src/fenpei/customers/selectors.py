@@ -321,10 +321,7 @@ def reps_assignable_loads(viewer: Viewer) -> list[RepLoad]:
     owned = Customer.objects.filter(owner_id__in=[r.pk for r in reps]).order_by()
     loads = dict(owned.values_list("owner_id").annotate(n=Count("*")).values_list("owner_id", "n"))
     fallback = default_capacity()
-    return [
-        RepLoad(r, loads.get(r.pk, 0), r.capacity if r.capacity is not None else fallback)
-        for r in reps
-    ]
+    return [RepLoad(r, loads.get(r.pk, 0), r.capacity_or(fallback)) for r in reps]
 
 
 # ------------------------------------------------------------------ own customers
@@ -361,7 +358,7 @@ def my_customers(viewer: Viewer) -> MyCustomers:
     tiers = {t: 0 for t in Tier.values}
     for c in customers:
         tiers[c.tier] = tiers.get(c.tier, 0) + 1
-    capacity = rep.capacity if rep.capacity is not None else default_capacity()
+    capacity = rep.capacity_or(default_capacity())
     return MyCustomers(
         rep=rep,
         customers=customers,

@@ -11,7 +11,6 @@ period and metric is updated). `POST /feedback/` (managers) writes a note,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -26,15 +25,9 @@ from rest_framework.response import Response
 from fenpei.api.serializers import RepRefSerializer
 from fenpei.api.views import ERRORS, ApiViewSet
 from fenpei.goals.models import Feedback, Goal, Metric, PeriodKind
-from fenpei.goals.selectors import (
-    feedback_visible_to,
-    goals_visible_to,
-    progress_of_reps,
-    progress_sum,
-)
+from fenpei.goals.selectors import feedback_visible_to, goals_progress, goals_visible_to
 from fenpei.goals.services import FEEDBACK_MAX, feedback_acknowledge, feedback_give, goals_set
 from fenpei.teams.access import reps_visible_to, teams_visible_to
-from fenpei.teams.models import Rep
 
 
 def _id(text: str) -> int:
@@ -115,35 +108,9 @@ class GoalViewSet(ApiViewSet):
                 raise ValidationError({"period_start": [_("Give a date.")]}) from None
         page = self.paginate_queryset(rows) or []
         context = self.get_serializer_context()
-        context["progress"] = self._progress(page)
+        context["progress"] = goals_progress(page)
         data = GoalSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
-
-    @staticmethod
-    def _progress(goals: Sequence[Goal]) -> dict[tuple[Any, ...], Decimal]:
-        """Progress of each goal on the page: one set of aggregates per period."""
-        out: dict[tuple[Any, ...], Decimal] = {}
-        periods = {(g.period, g.period_start) for g in goals}
-        for kind, start in periods:
-            team_ids = {
-                g.team_id
-                for g in goals
-                if g.team_id and (g.period, g.period_start) == (kind, start)
-            }
-            team_reps = dict(Rep.objects.filter(team_id__in=team_ids).values_list("pk", "team_id"))
-            rep_ids = {g.rep_id for g in goals if g.rep_id} | set(team_reps)
-            progress = progress_of_reps(rep_ids, kind, start)
-            for g in goals:
-                if (g.period, g.period_start) != (kind, start):
-                    continue
-                if g.rep_id is not None:
-                    values = progress[g.rep_id]
-                else:
-                    values = progress_sum(
-                        progress, [r for r, t in team_reps.items() if t == g.team_id]
-                    )
-                out[(g.rep_id, g.team_id, g.period, g.period_start, g.metric)] = values[g.metric]
-        return out
 
     @extend_schema(
         summary="Set one goal (managers)",
@@ -175,7 +142,7 @@ class GoalViewSet(ApiViewSet):
             metric=data["metric"],
         )
         context = self.get_serializer_context()
-        context["progress"] = self._progress([goal])
+        context["progress"] = goals_progress([goal])
         body = GoalSerializer(goal, context=context).data
         return Response(body, status=status.HTTP_201_CREATED)
 

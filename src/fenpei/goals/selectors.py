@@ -5,9 +5,10 @@ never one query per rep."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
@@ -84,6 +85,26 @@ def progress_sum(progress: Progress, rep_ids: Iterable[int]) -> dict[str, Decima
         for metric, value in progress.get(rid, {}).items():
             total[metric] += value
     return total
+
+
+def goals_progress(goals: Sequence[Goal]) -> dict[tuple[Any, ...], Decimal]:
+    """Progress of each goal, keyed (rep, team, period, start, metric): one set of
+    aggregates per period, team goals summed over the team's reps."""
+    out: dict[tuple[Any, ...], Decimal] = {}
+    periods = {(g.period, g.period_start) for g in goals}
+    for kind, start in periods:
+        in_period = [g for g in goals if (g.period, g.period_start) == (kind, start)]
+        team_ids = {g.team_id for g in in_period if g.team_id}
+        team_reps = dict(Rep.objects.filter(team_id__in=team_ids).values_list("pk", "team_id"))
+        rep_ids = {g.rep_id for g in in_period if g.rep_id} | set(team_reps)
+        progress = progress_of_reps(rep_ids, kind, start)
+        for g in in_period:
+            if g.rep_id is not None:
+                values = progress[g.rep_id]
+            else:
+                values = progress_sum(progress, [r for r, t in team_reps.items() if t == g.team_id])
+            out[(g.rep_id, g.team_id, g.period, g.period_start, g.metric)] = values[g.metric]
+    return out
 
 
 def goals_in_period(

@@ -74,6 +74,14 @@ def webhooks_queue(channels: list[WebhookChannel], kind: str, title: str, text: 
     return len(ids)
 
 
+@transaction.atomic
+def webhook_channel_test(channel: WebhookChannel) -> int:
+    """ "Send a test" on a channel: one delivery, queued like any other."""
+    return webhooks_queue(
+        [channel], "test", _("Fenpei test message"), _("This group will get Fenpei news.")
+    )
+
+
 # ------------------------------------------------------------------ owner changes
 
 

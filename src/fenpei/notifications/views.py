@@ -10,14 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from fenpei.notifications.dispatch import webhooks_queue
+from fenpei.notifications.dispatch import webhook_channel_test
 from fenpei.notifications.forms import WebhookChannelForm
 from fenpei.notifications.models import Notification, WebhookChannel
 from fenpei.notifications.selectors import (
@@ -155,9 +154,6 @@ def channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def channel_test(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = manager_of(request.user)
     channel = get_object_or_404(channels_visible_to(viewer), pk=pk)
-    with transaction.atomic():
-        webhooks_queue(
-            [channel], "test", _("Fenpei test message"), _("This group will get Fenpei news.")
-        )
+    webhook_channel_test(channel)
     messages.success(request, _("Test message queued; see the delivery log below."))
     return redirect("notifications:channels")

@@ -191,7 +191,7 @@ def customer_claim(viewer: Viewer, customer_id: int, *, now: datetime | None = N
                 },
                 code=COOLDOWN,
             )
-    capacity = rep.capacity if rep.capacity is not None else default_capacity()
+    capacity = rep.capacity_or(default_capacity())
     if Customer.objects.filter(owner_id=rep.pk).count() + 1 > capacity:
         raise ValidationError(
             _("You already own %(n)d customers, your capacity.") % {"n": capacity},

@@ -101,6 +101,11 @@ class Rep(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.key})"
 
+    def capacity_or(self, default: int) -> int:
+        """The most customers this rep may own: their own capacity, else the policy's
+        default (passed in: the policy lives above this app)."""
+        return self.capacity if self.capacity is not None else default
+
     def available_on(self, day: date) -> bool:
         """May take new customers on `day`: active, or on leave but outside the dates."""
         if self.status == RepStatus.DEPARTED:
