@@ -89,6 +89,8 @@ def db_env(db: str) -> dict[str, str]:
         DATABASE_URL=f"{PG}/{db}",
         FENPEI_SECRET_KEY=SECRET,
         DJANGO_SETTINGS_MODULE="fenpei.config.settings",
+        # Plain HTTP on loopback: no TLS in front of the server being measured.
+        FENPEI_HTTPS="0",
     )
     return env
 

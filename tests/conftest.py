@@ -71,6 +71,11 @@ def _fast_password_hasher(settings: Any) -> None:
 
 @pytest.fixture
 def company(db: None) -> Company:
+    return make_company()
+
+
+def make_company() -> Company:
+    """The personas, for a fixture of a wider scope than `company`."""
     admin = make_user("admin", is_superuser=True, is_staff=True)
     manager = make_user("manager")
     other_manager = make_user("other_manager")
@@ -125,6 +130,10 @@ def company(db: None) -> Company:
 @pytest.fixture
 def customers(company: Company) -> list[Customer]:
     """Six unowned customers: four in 华东's regions, one in 广东, one in 新疆."""
+    return make_customers()
+
+
+def make_customers() -> list[Customer]:
     rows = [
         ("上海华通科技有限公司", "上海", "上海", "制造业", "500000", Intent.HIGH),
         ("苏州精工机械有限公司", "江苏", "苏州", "制造业", "200000", Intent.MEDIUM),

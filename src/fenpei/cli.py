@@ -348,6 +348,10 @@ def run_django(argv: Sequence[str]) -> int:
     from fenpei.config import SETTINGS_MODULE  # noqa: PLC0415
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    if argv and argv[0] == "demo":
+        # The demo serves http://127.0.0.1 on this machine: no TLS to insist on (settings
+        # turn the HTTPS protections on whenever debug is off, unless told otherwise).
+        os.environ.setdefault("FENPEI_HTTPS", "0")
     from django.core.management import execute_from_command_line  # noqa: PLC0415
 
     execute_from_command_line(["fenpei", *argv])

@@ -17,14 +17,18 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from fenpei.allocation.models import Assignment, AssignmentSource, Run, RunStatus
+from fenpei.appeals.models import Appeal, AppealStatus
 from fenpei.customers.conflicts import duplicate_groups
 from fenpei.customers.models import Customer, Stage
 from fenpei.followups.models import Deal, FollowUp
+from fenpei.pool.models import PoolEvent
 from fenpei.tables.values import parse_credit_code
 from fenpei.teams.access import viewer_of
 from fenpei.teams.models import Rep, RepStatus, Team
 from fenpei.web.demo import (
     DEMO_PASSWORD,
+    FIRST_RUN_DAYS_AGO,
+    HISTORY_DAYS,
     N_CUSTOMERS,
     N_DUPLICATES,
     OUTSIDE_PROVINCES,
@@ -188,11 +192,19 @@ def test_activity_is_deterministic_and_keeps_the_followup_rules() -> None:
     assert 0.07 * 2000 < len(activity.pool) < 0.11 * 2000
     for f in activity.followups:
         day = f.contact_at.date()
-        assert TODAY - timedelta(days=200) < day < TODAY  # never in the future
+        assert TODAY - timedelta(days=HISTORY_DAYS) < day < TODAY  # never in the future
         assert f.next_step_due is None or f.next_step_due >= day
         assert bool(f.next_step) == (f.next_step_due is not None)
-    assert all(TODAY - timedelta(days=90) < d.closed_on < TODAY for d in activity.deals)
-    assert {d.result for d in activity.deals} == {"won", "lost"}
+    assert all(TODAY - timedelta(days=HISTORY_DAYS) < d.closed_on < TODAY for d in activity.deals)
+    # The import's owners' deals are decided by their skill at once; the others when the
+    # first run has given the customer its rep.
+    assert {d.result for d in activity.deals} == {"won", "lost", ""}
+    assert all(bool(d.result) == bool(d.rep) for d in activity.deals)
+    # A year of arrivals; those after the first run are routed on arrival.
+    created = dict(activity.created)
+    assert len(created) == len(company.customers)
+    assert max(created.values()) >= HISTORY_DAYS - 30 and min(created.values()) <= 10
+    assert activity.arrivals and all(created[k] < FIRST_RUN_DAYS_AGO for k in activity.arrivals)
     pool_keys = {c.key for c in company.customers if c.owner} & activity.pool
     assert not pool_keys  # the import's owners keep their customers
 
@@ -242,7 +254,31 @@ def _assert_activity(loaded) -> None:
     assert cases["overdue " + REP_LOGIN_KEY] > 0 and cases["warning " + REP_LOGIN_KEY] > 0
     deals = Counter(Deal.objects.values_list("result", flat=True))
     assert deals["won"] > 150 and deals["lost"] > 50
-    assert Customer.objects.filter(stage=Stage.LOST).count() == deals["lost"]
+    # The stage follows each customer's most recent deal.
+    latest: dict[int, str] = {}
+    for customer_id, result in Deal.objects.order_by("closed_on", "pk").values_list(
+        "customer_id", "result"
+    ):
+        latest[customer_id] = result
+    lost = sum(1 for r in latest.values() if r == "lost")
+    assert Customer.objects.filter(stage=Stage.LOST).count() == lost
+    # Months of deals, each closed by the rep who owned the customer at the time.
+    months = {d.strftime("%Y-%m") for d in Deal.objects.values_list("closed_on", flat=True)}
+    assert len(months) >= 9, months
+    for deal in Deal.objects.select_related("customer"):
+        assert deal.rep_id == deal.customer.owner_id
+        assert timezone.localdate(deal.customer.owned_since) <= deal.closed_on
+    # Win rates differ by rep (the hidden skill): what the win-rate term learns from.
+    by_rep: dict[int, list[int]] = {}
+    for rep_id, result in Deal.objects.values_list("rep_id", "result"):
+        by_rep.setdefault(rep_id, []).append(result == "won")
+    rates = [sum(v) / len(v) for v in by_rep.values() if len(v) >= 10]
+    assert len(rates) >= 10 and max(rates) - min(rates) > 0.25, rates
+    # Arrivals after the first run were routed on the day they came.
+    routed = Assignment.objects.filter(source=AssignmentSource.ROUTE, ended_at__isnull=True)
+    assert routed.count() > 100
+    for a in routed.select_related("customer")[:50]:
+        assert timezone.localdate(a.started_at) == timezone.localdate(a.customer.created_at)
     # Every follow-up was logged by the customer's owner at the time, never before they
     # had it; pool customers keep their former owner's.
     for f in FollowUp.objects.select_related("customer"):
@@ -256,6 +292,16 @@ def _assert_activity(loaded) -> None:
     pool = Customer.objects.filter(owner__isnull=True)
     reclaimed = pool.filter(assignments__isnull=False).distinct()
     assert reclaimed.count() > 20 and pool.count() - reclaimed.count() > 100
+    # Each of those was claimed and reclaimed: the pool's own events say when.
+    events = Counter(PoolEvent.objects.values_list("kind", flat=True))
+    handed_back = reclaimed.filter(appeals__status=AppealStatus.APPROVED).count()
+    assert handed_back == 1  # the rep's hand-back the manager approved (see appeals below)
+    assert events["claim"] == events["reclaim"] == reclaimed.count() - handed_back
+    # The rep login's appeals: one of each outcome, dated over the last weeks.
+    statuses = Counter(Appeal.objects.values_list("status", flat=True))
+    assert statuses == {AppealStatus.REJECTED: 1, AppealStatus.OPEN: 1, AppealStatus.APPROVED: 1}
+    opened = sorted((TODAY - timezone.localdate(a.created_at)).days for a in Appeal.objects.all())
+    assert opened == [3, 9, 16]
 
 
 def test_demo_load_never_mixes_into_existing_data(company) -> None:

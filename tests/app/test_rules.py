@@ -104,3 +104,17 @@ def test_nav_and_help_link_to_the_rules(client, company):
     assert f'href="{RULES}"' in home
     help_page = client.get(reverse("help")).content.decode()
     assert f'href="{RULES}"' in help_page
+
+
+def test_learning_from_results_is_published_when_on(client, company):
+    from fenpei.engine.policy import PerformanceTerm  # noqa: PLC0415
+
+    en = text_of(client, company.rep_user, "en")
+    assert "Learning from results is on" not in en  # off by default: not mentioned
+    publish(company.manager, "看业绩", performance=PerformanceTerm(weight=0.3, prior_deals=10.0))
+    en = text_of(client, company.rep_user, "en")
+    assert "Learning from results is on" in en and "up to 0.3 more fit" in en
+    assert "record were 10 more deals" in en
+    assert "Track record bonus 0 → 0.3" in en  # the history in words, not raw keys
+    zh = text_of(client, company.rep_user)
+    assert "业绩" in zh and "performance.weight" not in zh

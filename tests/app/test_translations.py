@@ -31,6 +31,9 @@ APPS = (
     "audit",
     "appeals",
     "goals",
+    "dashboards",
+    "reviews",
+    "backups",
 )
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{\w+\}")
 # gettext('…'), gettext_lazy("…"), ngettext('…', '…', n), _("…"), _('…')

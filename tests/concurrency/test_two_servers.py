@@ -3,8 +3,9 @@
 Runs on whatever database the suite runs on (SQLite file or PostgreSQL, as `.ci/run`
 does both): the servers are separate `fenpei serve` processes pointed at the test
 database, so nothing is shared but the database. Afterwards the invariants are checked in
-the database itself: one current owner per customer, the owner column agrees with the
-history, no rep above capacity, no company created twice, and no request failed with 500.
+the database itself (tests/concurrency/invariants.py): one current owner per customer, the
+owner column agrees with the history, no rep above capacity, every owner change audited,
+no company created twice, and no request failed with 500.
 """
 
 from __future__ import annotations
@@ -23,11 +24,18 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.db.models import Count
 from rest_framework.authtoken.models import Token
+from tests.concurrency.invariants import (
+    audit_trail_replays,
+    failures,
+    no_duplicate_companies,
+    one_current_owner,
+    owner_changes_audited,
+    owner_matches_assignment,
+    within_capacity,
+)
 from tests.conftest import make_customer
 
-from fenpei.allocation.models import Assignment
 from fenpei.allocation.selectors import policy_active
 from fenpei.customers.models import Customer
 from fenpei.teams.models import Rep
@@ -158,14 +166,14 @@ def test_conflicting_requests_keep_the_invariants(company, two_servers):
     assert (
         Customer.objects.filter(name__startswith="上海并发").count() == 40
     )  # ... in the database too
-    duplicate_names = Customer.objects.values("name_key").annotate(n=Count("pk")).filter(n__gt=1)
-    assert not duplicate_names.exists()
-    current = Assignment.objects.filter(ended_at__isnull=True)
-    assert not current.values("customer").annotate(n=Count("pk")).filter(n__gt=1).exists()
-    owners = dict(current.values_list("customer_id", "rep_id"))
-    for customer in Customer.objects.all():
-        assert owners.get(customer.pk) == customer.owner_id, customer
-    for rep in Rep.objects.filter(team=company.east):
-        assert rep.customers.count() <= CAPACITY, rep
+    checks = [
+        no_duplicate_companies(),
+        one_current_owner(),
+        owner_matches_assignment(),
+        within_capacity(),
+        owner_changes_audited(),
+        audit_trail_replays(),
+    ]
+    assert not failures(checks)
     # capacity was the binding limit: both reps ended full
     assert sum(Rep.objects.get(pk=pk).customers.count() for pk in reps) == 2 * CAPACITY

@@ -256,12 +256,34 @@ def test_fenpei_refuses_to_start_on_postgresql_without_a_key(tmp_path: Path) -> 
 # ------------------------------------------------------------------------- security
 
 
-def test_plain_http_by_default(load_settings: LoadSettings) -> None:
-    settings = load_settings()
-    assert settings.SESSION_COOKIE_SECURE is False
-    assert settings.CSRF_COOKIE_SECURE is False
+def test_https_protections_are_on_in_production_by_default(load_settings: LoadSettings) -> None:
+    settings = load_settings(FENPEI_SECRET_KEY=KEY)  # debug off: production
+    assert settings.HTTPS is True
+    assert settings.SESSION_COOKIE_SECURE is True and settings.CSRF_COOKIE_SECURE is True
+    assert settings.SECURE_SSL_REDIRECT is True
+    assert settings.SECURE_HSTS_SECONDS == 365 * 24 * 3600
+    assert settings.SECURE_HSTS_INCLUDE_SUBDOMAINS and settings.SECURE_HSTS_PRELOAD
+    # Health checks answer over plain HTTP (load balancers probe that way).
+    assert r"^healthz$" in settings.SECURE_REDIRECT_EXEMPT
     assert settings.SECURE_PROXY_SSL_HEADER is None
     assert settings.CSRF_TRUSTED_ORIGINS == []
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"FENPEI_HTTPS": "0", "FENPEI_SECRET_KEY": KEY},  # a trusted intranet without TLS
+        {"FENPEI_DEBUG": "1"},  # development
+        {"PYTEST_VERSION": "9", "FENPEI_SECRET_KEY": KEY},  # the test client speaks HTTP
+    ],
+)
+def test_plain_http_when_asked_in_debug_and_under_tests(
+    load_settings: LoadSettings, env: dict[str, str]
+) -> None:
+    settings = load_settings(**env)
+    assert settings.HTTPS is False
+    assert settings.SESSION_COOKIE_SECURE is False and settings.CSRF_COOKIE_SECURE is False
+    assert settings.SECURE_SSL_REDIRECT is False and settings.SECURE_HSTS_SECONDS == 0
 
 
 def test_https_deployment_from_environment(load_settings: LoadSettings) -> None:

@@ -21,7 +21,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from fenpei.engine import Policy, PolicyError
-from fenpei.engine.policy import MAX_DAYS, policy_to_dict
+from fenpei.engine.policy import MAX_DAYS, MAX_PERFORMANCE_MONTHS, policy_to_dict
 
 RULES_PREFIX = "rules"
 #: More rules than this in one post is not an edit but abuse; the rest are ignored.
@@ -65,6 +65,12 @@ def _days(label: Any, help_text: Any) -> forms.IntegerField:
 POOL_SCOPE_CHOICES = [
     ("team", _("Team: each team has its own pool, plus the customers not yet given to a team")),
     ("company", _("Company: one pool; every rep may claim any customer without an owner")),
+]
+
+SEGMENT_CHOICES = [
+    ("industry", _("Industry")),
+    ("region", _("Region")),
+    ("tier", _("Tier")),
 ]
 
 TERRITORY_CHOICES = [
@@ -144,6 +150,47 @@ class PolicyForm(forms.Form):
     fit_region = _bonus(
         _("Region bonus"),
         _("Added when the rep covers the customer's region (only when territory is soft)."),
+    )
+    performance_weight = _bonus(
+        _("Track record bonus"),
+        _(
+            "Added to fit when the rep wins more often than the team with customers like "
+            "this one: this much at twice the team's win rate, in proportion below that, "
+            "nothing at or under the team's rate. 0 turns learning from results off."
+        ),
+    )
+    performance_prior_deals = _number(
+        _("Team rate counts as (deals)"),
+        _(
+            "A rep's win rate is shrunk towards the team's: (wins + this × team rate) ÷ "
+            "(deals + this). Larger trusts a short record less."
+        ),
+        min_value=0,
+    )
+    performance_min_deals = forms.IntegerField(
+        label=_("Fewest deals for a segment"),
+        help_text=_(
+            "A segment is used only when the rep has closed at least this many deals in it; "
+            "otherwise the next, broader segment is used."
+        ),
+        min_value=1,
+        max_value=MAX_DAYS,
+    )
+    performance_months = forms.IntegerField(
+        label=_("Deals of the last (months)"),
+        help_text=_("Only deals closed in this many months before the run count."),
+        min_value=1,
+        max_value=MAX_PERFORMANCE_MONTHS,
+    )
+    performance_segments = forms.MultipleChoiceField(
+        label=_("Segments"),
+        choices=SEGMENT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "What makes customers alike. With too few deals, the last ticked is dropped "
+            "first (tier, then region, then industry), down to all the rep's deals."
+        ),
     )
     allocation_coverage_weight = _number(
         _("Coverage weight M"),

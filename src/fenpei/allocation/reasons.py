@@ -40,6 +40,8 @@ def reason_line(reason: dict[str, Any]) -> str:
         return _("Given on appeal #%(id)s, approved by a manager.") % {"id": reason.get("appeal")}
     if kind == "rebalance_move":  # worded by the engine, like its other reasons
         return move_reason_text(reason, engine_lang())
+    if kind == "performance":
+        return performance_line(reason)
     return reason_text(reason, engine_lang())
 
 
@@ -57,3 +59,35 @@ def handover_line(reason: dict[str, Any]) -> str:
             % names
         )
     return _("Handover from %(from)s: the best remaining rep under the allocation rules.") % names
+
+
+def _percent(rate: Any) -> str:
+    return f"{100 * float(rate or 0):.0f}"
+
+
+def performance_line(reason: dict[str, Any]) -> str:
+    """The track record behind a performance bonus, e.g. 金融行业成交 12/20（估计胜率 52%），
+    团队 35%。 / Won 12 of 20 deals in 金融 industry (estimated win rate 52%); team 35%."""
+    parts = []
+    if reason.get("industry"):
+        parts.append(_("%(industry)s industry") % {"industry": reason["industry"]})
+    if reason.get("region"):
+        parts.append(str(reason["region"]))
+    if reason.get("tier"):
+        parts.append(_("tier %(tier)s") % {"tier": reason["tier"]})
+    numbers = {
+        "wins": reason.get("wins", 0),
+        "deals": reason.get("deals", 0),
+        "rate": _percent(reason.get("rate")),
+        "team": _percent(reason.get("team_rate")),
+    }
+    if not parts:
+        return (
+            _("Won %(wins)s of %(deals)s deals (estimated win rate %(rate)s%%); team %(team)s%%.")
+            % numbers
+        )
+    segment = ("、" if engine_lang() == "zh" else ", ").join(parts)
+    return _(
+        "Won %(wins)s of %(deals)s deals in %(segment)s (estimated win rate %(rate)s%%); "
+        "team %(team)s%%."
+    ) % {**numbers, "segment": segment}

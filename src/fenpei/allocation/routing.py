@@ -242,7 +242,11 @@ def _insert_owned(
 def _own_lead(viewer: Viewer, customer: Customer, policy: Policy) -> Routed:
     """A rep adds a company they found themselves: it is theirs if they have room."""
     assert viewer.rep_id is not None
-    rep = Rep.objects.select_for_update(of=("self",)).select_related("team").get(pk=viewer.rep_id)
+    rep = (
+        Rep.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("team")
+        .get(pk=viewer.rep_id)
+    )
     if rep.status == RepStatus.DEPARTED:
         raise PermissionDenied
     capacity = rep.capacity_or(policy.default_capacity)
@@ -356,7 +360,7 @@ def _rep_lock(rep_id: int, *, wait: bool) -> Rep | None:
     """The rep's row, locked; None when another transaction holds it and `wait` is off
     (SKIP LOCKED: no error, so no savepoint round trips). SQLite has no row locks: its
     one writer at a time already gives the same guarantee."""
-    rows = Rep.objects.select_for_update(of=("self",), skip_locked=not wait)
+    rows = Rep.objects.select_for_update(of=("self",), skip_locked=not wait, no_key=True)
     return rows.select_related("team").filter(pk=rep_id).first()
 
 

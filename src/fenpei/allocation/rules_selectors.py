@@ -231,6 +231,26 @@ def _fit(p: Policy) -> list[str]:
         },
         _("Score = priority × fit: the better the customer and the better the match, the higher."),
     ]
+    term = p.performance
+    if term.on:
+        lines.insert(
+            1,
+            _(
+                "Learning from results is on: a rep who has won more often than the team with "
+                "customers like this one (same industry, region and tier, or broader when the "
+                "rep has fewer than %(min)s deals there; deals of the last %(months)s months) "
+                "gets up to %(weight)s more fit. The rep's rate is pulled towards the team's "
+                "as if the team's record were %(k)s more deals, so a lucky streak of two or "
+                "three wins counts for little. Below the team's rate gives no bonus, never a "
+                "penalty."
+            )
+            % {
+                "min": term.min_deals,
+                "months": term.months,
+                "weight": num(term.weight),
+                "k": num(term.prior_deals),
+            },
+        )
     return lines
 
 
@@ -387,6 +407,11 @@ def _labels() -> dict[str, str]:
         "pool.reclaim_no_followup_days": _("Reclaim after days without follow-up"),
         "pool.reclaim_no_deal_days": _("Reclaim after days without a deal"),
         "pool.warn_days": _("Warn days before"),
+        "performance.weight": _("Track record bonus"),
+        "performance.prior_deals": _("Team rate counts as (deals)"),
+        "performance.min_deals": _("Fewest deals for a segment"),
+        "performance.months": _("Deals of the last (months)"),
+        "performance.segments": _("Segments"),
     }
 
 
@@ -395,6 +420,9 @@ def _value(value: Any) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, int | float):
         return num(value)
+    if isinstance(value, list | tuple):  # performance.segments
+        names = {"industry": _("industry"), "region": _("region"), "tier": _("tier")}
+        return " › ".join(names.get(str(v), str(v)) for v in value)
     words = {
         "hard": _("hard rule"),
         "soft": _("soft (bonus only)"),

@@ -74,12 +74,14 @@ def owners_set(
     note: str = "",
     end_reason: str = "",
     audit_source: str = "",
+    at: datetime | None = None,
 ) -> int:
     """End the current assignments of the changed customers and start the new ones, and
     record each change in the audit trail (`audit_source` when the trail names the cause
     more precisely than the assignment's source: a reclaim, a return, a handover).
-    Must run inside a transaction that has locked the customers."""
-    now = timezone.now()
+    `at` dates a change that happened earlier (history brought in, the demo's past); by
+    default it is now. Must run inside a transaction that has locked the customers."""
+    now = at or timezone.now()
     moving = [ch for ch in changes if ch.customer.owner_id != (ch.rep.pk if ch.rep else None)]
     if not moving:
         return 0
@@ -226,7 +228,9 @@ def _reps_lock_within_capacity(gains: dict[int, int], losses: dict[int, int] | N
     if not gains:
         return
     losses = losses or {}
-    reps = list(Rep.objects.select_for_update().filter(pk__in=list(gains)).order_by("pk"))
+    reps = list(
+        Rep.objects.select_for_update(no_key=True).filter(pk__in=list(gains)).order_by("pk")
+    )
     default = default_capacity()
     loads = rep_loads([r.pk for r in reps])
     full = [

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from fenpei.allocation import handover_views, policy_views, rebalance_views, views
+from fenpei.allocation import handover_views, policy_views, rebalance_views, views, whatif_views
 
 app_name = "allocation"
 
@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern] = [
     path("policy/rules/", policy_views.policy_rules, name="policy_rules"),
     path("policy/toml/", policy_views.policy_toml_save, name="policy_toml"),
     path("policy/policy.toml", policy_views.policy_download, name="policy_download"),
+    path("policy/whatif/", whatif_views.whatif, name="policy_whatif"),
     path("policy/history/", policy_views.policy_history, name="policy_history"),
     path("policy/v<int:number>/", policy_views.policy_version, name="policy_version"),
     path(

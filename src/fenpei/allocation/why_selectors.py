@@ -214,6 +214,7 @@ def why_parts_labelled(parts: dict[str, float]) -> list[tuple[str, float]]:
         "level": _("level"),
         "incumbent": _("current owner"),
         "region": _("region"),
+        "performance": _("track record"),
         "balance": _("balance"),
     }
     return [(labels[k], parts[k]) for k in (*FIT_PARTS, "balance") if k in parts]

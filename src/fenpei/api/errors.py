@@ -13,7 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -111,6 +117,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     logged, never a body that hides it."""
     if isinstance(exc, DjangoValidationError):
         return Response(_django_validation_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        # Django's limit on a form body's fields (a list of ids sent as form fields
+        # reaches it): a client error, in JSON like the others, not Django's HTML 400.
+        message = _("The request has too many fields.")
+        return Response(error_body(VALIDATION_ERROR, message), status=status.HTTP_400_BAD_REQUEST)
     exc = _as_drf(exc)
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):

@@ -7,6 +7,7 @@ come back as Django ValidationErrors, which the exception handler maps to 400.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -20,12 +21,35 @@ from fenpei.customers.services import EDITABLE_FIELDS
 from fenpei.teams.models import Level, Rep, RepStatus
 from fenpei.teams.selectors import TeamSummary
 
+#: the largest amount (yuan) the API takes: SQLite keeps decimals as doubles, which hold
+#: 15 significant digits; 16 would come back rounded past the column's 16 digits, and the
+#: row could not be read any more (a 500 on every page that shows it)
+MONEY_MAX = Decimal("999999999999.99")
+
 
 def _money(**kwargs: Any) -> serializers.DecimalField:
     """Yuan as a JSON number (not DRF's default string), two decimals."""
     return serializers.DecimalField(
         max_digits=16, decimal_places=2, coerce_to_string=False, **kwargs
     )
+
+
+def money_input(**kwargs: Any) -> serializers.DecimalField:
+    """An amount in a request body: at most MONEY_MAX either way."""
+    kwargs.setdefault("min_value", -MONEY_MAX)
+    return _money(max_value=MONEY_MAX, **kwargs)
+
+
+#: ids are 64-bit (BigAutoField): a bigger number names nothing, and the database driver
+#: would fail on it (a 500) instead of finding nothing
+ID_MAX = 2**63 - 1
+#: counts are stored in 32-bit integer columns
+COUNT_MAX = 2**31 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """A row's id in a request body: positive and at most ID_MAX."""
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
 
 
 def reasons_worded(reasons: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -66,14 +90,30 @@ class DuplicateExistingSerializer(CustomerRefSerializer):
     url = serializers.URLField()
 
 
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+
+
+# A list's items are checked one by one: their messages come by index, one level down
+# ({"products": {"1": ["…"]}}), as fenpei.api.errors words them.
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "anyOf": [_MESSAGES, {"type": "object", "additionalProperties": _MESSAGES}]
+        },
+    }
+)
+class FieldErrorsField(serializers.DictField):
+    """Validation messages by field name."""
+
+
 def _error_fields() -> dict[str, serializers.Field[Any, Any, Any, Any]]:
     return {
         "code": serializers.CharField(help_text="Machine code: validation_error, not_found …"),
         "message": serializers.CharField(help_text="In the request's language."),
-        "fields": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()),
+        "fields": FieldErrorsField(
             required=False,
-            help_text="Validation errors by field.",
+            help_text="Validation errors by field; a list's items by index.",
         ),
     }
 
@@ -160,14 +200,14 @@ class CustomerWriteSerializer(serializers.Serializer[dict[str, Any]]):
     region = serializers.CharField(max_length=20, required=False, allow_blank=True)
     city = serializers.CharField(max_length=30, required=False, allow_blank=True)
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    potential_value = _money(required=False, min_value=0)
+    potential_value = money_input(required=False, min_value=0)
     intent = serializers.ChoiceField(choices=Intent.choices, required=False)
     products = _list_of_text()
     contact = serializers.CharField(max_length=100, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
     email = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    deal_count = serializers.IntegerField(min_value=0, required=False)
-    deal_amount = _money(required=False, min_value=0)
+    deal_count = serializers.IntegerField(min_value=0, max_value=COUNT_MAX, required=False)
+    deal_amount = money_input(required=False, min_value=0)
     last_deal = serializers.DateField(required=False, allow_null=True)
     is_new = serializers.BooleanField(required=False, allow_null=True)
     stage = serializers.ChoiceField(choices=Stage.choices, required=False)
@@ -190,7 +230,7 @@ class CustomerCreateSerializer(CustomerWriteSerializer):
         allow_blank=True,
         help_text="Customer no.; empty: derived from the credit code or name.",
     )
-    team = serializers.IntegerField(
+    team = id_field(
         required=False, allow_null=True, help_text="Team id; default: the manager's only team."
     )
     route = serializers.BooleanField(
@@ -202,7 +242,7 @@ class CustomerCreateSerializer(CustomerWriteSerializer):
 
 
 class AssignSerializer(serializers.Serializer[dict[str, Any]]):
-    rep = serializers.IntegerField(min_value=1)
+    rep = id_field()
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -220,8 +260,12 @@ class ReleaseSerializer(serializers.Serializer[dict[str, Any]]):
 class AssignmentSerializer(serializers.ModelSerializer[Assignment]):
     rep = RepRefSerializer(read_only=True)
     reasons = ReasonsField()
-    started_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
-    ended_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    started_by = serializers.SlugRelatedField[Any](
+        slug_field="username", read_only=True, allow_null=True
+    )
+    ended_by = serializers.SlugRelatedField[Any](
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Assignment
@@ -289,12 +333,14 @@ class RepSerializer(serializers.ModelSerializer[Rep]):
 class RepUpdateSerializer(serializers.Serializer[dict[str, Any]]):
     """A rep's profile as a manager edits it (fenpei.teams.services.REP_EDITABLE)."""
 
-    team = serializers.IntegerField(required=False, allow_null=True, help_text="Team id.")
+    team = id_field(required=False, allow_null=True, help_text="Team id.")
     level = serializers.ChoiceField(choices=Level.choices, required=False)
     regions = _list_of_text()
     industries = _list_of_text()
     products = _list_of_text()
-    capacity = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    capacity = serializers.IntegerField(
+        min_value=0, max_value=COUNT_MAX, required=False, allow_null=True
+    )
     status = serializers.ChoiceField(choices=RepStatus.choices, required=False)
     leave_from = serializers.DateField(required=False, allow_null=True)
     leave_until = serializers.DateField(required=False, allow_null=True)
@@ -326,7 +372,9 @@ class TeamSerializer(serializers.Serializer[TeamSummary]):
 
 class PolicyVersionSerializer(serializers.ModelSerializer[PolicyVersion]):
     url = serializers.HyperlinkedIdentityField(view_name="api:policy-detail", lookup_field="number")
-    created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField[Any](
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PolicyVersion
@@ -360,8 +408,12 @@ class RunSerializer(serializers.ModelSerializer[Run]):
     policy = serializers.SlugRelatedField[Any](slug_field="number", read_only=True)
     summary = serializers.DictField(read_only=True)
     loads = serializers.ListField(child=serializers.DictField(), read_only=True)
-    created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField[Any](
+        slug_field="username", read_only=True, allow_null=True
+    )
+    decided_by = serializers.SlugRelatedField[Any](
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Run
@@ -390,9 +442,9 @@ class RunSerializer(serializers.ModelSerializer[Run]):
 
 class RunCreateSerializer(serializers.Serializer[dict[str, Any]]):
     scope = serializers.ChoiceField(choices=RunScope.choices)
-    team = serializers.IntegerField(required=False, allow_null=True, default=None)
+    team = id_field(required=False, allow_null=True, default=None)
     customers = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=id_field(),
         required=False,
         default=list,
         max_length=100_000,
@@ -432,4 +484,4 @@ class RunItemSerializer(serializers.ModelSerializer[RunItem]):
 
 class HandoverSerializer(serializers.Serializer[dict[str, Any]]):
     #: a rep to take every customer; empty: the engine spreads them over the remaining reps
-    successor = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    successor = id_field(required=False, allow_null=True, default=None)

@@ -51,5 +51,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         login_required(views.DocsView.as_view(url_name="api:schema")),
         name="docs",
     ),
-    re_path(r"^.*$", views.not_found),
+    # [\s\S], not ".": a path with a newline (%0A) is API too, and gets a JSON 404
+    re_path(r"^[\s\S]*$", views.not_found),
 ]

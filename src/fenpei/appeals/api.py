@@ -27,7 +27,12 @@ from rest_framework.response import Response
 
 from fenpei.api.errors import ApiError
 from fenpei.api.idempotency import idempotent
-from fenpei.api.serializers import CustomerRefSerializer, ErrorSerializer, RepRefSerializer
+from fenpei.api.serializers import (
+    CustomerRefSerializer,
+    ErrorSerializer,
+    RepRefSerializer,
+    id_field,
+)
 from fenpei.api.views import ERRORS, IDEMPOTENCY_PARAMETER, ApiViewSet, _id, _valid
 from fenpei.appeals import services
 from fenpei.appeals.downloads import attachment_response
@@ -52,7 +57,9 @@ class AppealSerializer(serializers.ModelSerializer[Appeal]):
     customer = CustomerRefSerializer(read_only=True)
     rep = RepRefSerializer(read_only=True)
     target = RepRefSerializer(read_only=True, allow_null=True)
-    decided_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField[Any](
+        slug_field="username", read_only=True, allow_null=True
+    )
     attachment = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
 
@@ -91,14 +98,14 @@ class AppealSerializer(serializers.ModelSerializer[Appeal]):
 
 class OpenSerializer(serializers.Serializer[dict[str, Any]]):
     kind = serializers.ChoiceField(choices=AppealKind.choices)
-    customer = serializers.IntegerField(min_value=1, required=False)
+    customer = id_field(required=False)
     customer_ref = serializers.CharField(max_length=200, required=False, allow_blank=True)
     reason = serializers.CharField(max_length=2000)
     attachment = serializers.FileField(required=False)
 
 
 class ApproveSerializer(serializers.Serializer[dict[str, Any]]):
-    target = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    target = id_field(required=False, allow_null=True)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -107,7 +114,8 @@ class NoteSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 def _refused(exc: ValidationError) -> Exception:
-    if exc.code == services.DECIDED:
+    # A message dict (a field's error) has no code: only a single message may be DECIDED.
+    if getattr(exc, "code", None) == services.DECIDED:
         return ApiError(status.HTTP_409_CONFLICT, services.DECIDED, " ".join(exc.messages))
     return exc
 
@@ -133,8 +141,10 @@ class AppealViewSet(ApiViewSet):
             rows = appeal_queue(self.viewer)
         else:
             rows = appeals_visible_to(self.viewer).order_by("-created_at", "-id")
-            if wanted:
+            if wanted in AppealStatus.values:
                 rows = rows.filter(status=wanted)
+            elif wanted:  # no appeal has it; not sent to the database (NUL: a 500 on PG)
+                rows = rows.none()
         return self.paged(rows.prefetch_related("events__user"), AppealSerializer)
 
     @extend_schema(

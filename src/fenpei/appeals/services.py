@@ -241,7 +241,7 @@ def _target_for(viewer: Viewer, appeal: Appeal, target_rep_id: int | None) -> Re
 def _rep_lock_with_room(rep: Rep) -> Rep:
     """Lock the rep gaining the customer and count its load under the lock, as
     `customers_assign` does, so concurrent assignments cannot both squeeze in."""
-    locked = Rep.objects.select_for_update(of=("self",)).get(pk=rep.pk)
+    locked = Rep.objects.select_for_update(of=("self",), no_key=True).get(pk=rep.pk)
     if locked.status == RepStatus.DEPARTED:
         raise ValidationError(
             {"target": _("%(rep)s has left and cannot take customers.") % {"rep": locked.name}}

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fenpei.api.permissions import request_viewer
-from fenpei.api.views import ApiViewSet
+from fenpei.api.views import ApiViewSet, query_id
 from fenpei.audit.models import AuditEvent, AuditKind, AuditSource
 from fenpei.audit.selectors import AuditFilters, events_filtered
 from fenpei.audit.wording import event_summary
@@ -76,16 +76,16 @@ class AuditViewSet(ApiViewSet):
     def get_queryset(self) -> QuerySet[AuditEvent]:
         params = self.request.query_params
         events = events_filtered(request_viewer(self.request), AuditFilters.of(params))
-        customer = params.get("customer", "")
-        if customer.isdigit():
-            events = events.filter(customer_id=int(customer))
+        customer = query_id(params.get("customer"))
+        if customer is not None:
+            events = events.filter(customer_id=customer)
         return events
 
     def list(self, request: Request) -> Response:
         return self.paged(self.get_queryset(), AuditEventSerializer)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        event = self.get_queryset().filter(pk=int(pk) if pk and pk.isdigit() else 0).first()
+        event = self.get_queryset().filter(pk=query_id(pk) or 0).first()
         if event is None:
             raise NotFound
         return Response(self.one(event, AuditEventSerializer))

@@ -59,10 +59,12 @@ class AuditFilters:
         return cls(
             kind=kind if kind in AuditKind.values else "",
             source=source if source in AuditSource.values else "",
-            rep=int(rep) if rep.isdigit() else None,
+            # an id fits 18 digits; a longer number overflows the database's integer
+            rep=int(rep) if rep.isascii() and rep.isdigit() and len(rep) <= 18 else None,
             since=day("since"),
             until=day("until"),
-            q=(params.get("q", "") or "").strip()[:100],
+            # PostgreSQL refuses NUL in a query (a 500); no name contains one
+            q=(params.get("q", "") or "").replace("\x00", "").strip()[:100],
         )
 
     def query(self) -> dict[str, str]:

@@ -37,6 +37,7 @@ compose files do not silently switch behaviour.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from fenpei.config.secret_key import secret_key_choose
+from fenpei.config.sqlite_connection import Connection as SQLiteConnection
 
 # Lets generic classes (ModelAdmin[Customer], QuerySet[Rep]) be subscripted at run time.
 django_stubs_ext.monkeypatch()
@@ -57,8 +59,9 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
-def _env_bool(name: str) -> bool:
-    return _env(name, "").lower() in _TRUE_WORDS
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = _env(name, "")
+    return value.lower() in _TRUE_WORDS if value else default
 
 
 def _env_list(name: str, default: str) -> list[str]:
@@ -98,6 +101,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "fenpei.teams",
     "fenpei.customers",
     "fenpei.allocation",
@@ -107,12 +111,17 @@ INSTALLED_APPS = [
     "fenpei.notifications",
     "fenpei.audit",
     "fenpei.appeals",
+    "fenpei.dashboards",
+    "fenpei.reviews",
+    "fenpei.backups",
     "fenpei.api",
     "fenpei.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions (it may read the chosen language from them) and before Common
     # (which may redirect, and must do so in the chosen language).
@@ -123,6 +132,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fenpei.config.urls"
@@ -165,6 +176,8 @@ def _database() -> dict[str, Any]:
         options.setdefault("transaction_mode", "IMMEDIATE")
         options.setdefault("timeout", 20)
         options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
+        # never commits half a transaction that an interrupt cut short (its docstring)
+        options.setdefault("factory", SQLiteConnection)
     if config["ENGINE"] == "django.db.backends.postgresql":
         # A connection costs PostgreSQL a process and the app a round trip or three, so
         # each web thread keeps one for a minute; the health check at the start of a
@@ -193,8 +206,29 @@ SECRET_KEY, FENPEI_SECRET_KEY_FILE = secret_key_choose(
     database=DATABASES["default"],
 )
 
-# Behind HTTPS the cookies that carry a login must never travel over plain HTTP.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("FENPEI_HTTPS")
+# ------------------------------------------------------------------------ web security
+# Production is HTTPS: with debug off, every HTTPS protection is on unless FENPEI_HTTPS=0
+# says the app is reached over plain HTTP on purpose (`fenpei demo` on loopback does; a
+# trusted intranet without TLS may). Under pytest the test client speaks plain HTTP, so
+# the default there is off; tests/config checks `check --deploy` with the production
+# environment in a subprocess.
+HTTPS = _env_bool("FENPEI_HTTPS", default=not DEBUG and not os.environ.get("PYTEST_VERSION"))
+# The cookies that carry a login must never travel over plain HTTP.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+# Load balancers and uptime checks often probe over plain HTTP: answer them there.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/$"]
+# A year, subdomains included, once the site is HTTPS only: a browser that has seen the
+# site never tries plain HTTP again (FENPEI_HSTS_SECONDS=0 turns it off while testing).
+SECURE_HSTS_SECONDS = _env_int("FENPEI_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS and SECURE_HSTS_SECONDS > 0
+# A customer list must not leak through the Referer header to other sites.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# A login lasts a working week at most, and a closed browser does not keep it for ever.
+SESSION_COOKIE_AGE = _env_int("FENPEI_SESSION_HOURS", 7 * 24) * 3600
+SESSION_COOKIE_HTTPONLY = True
 # A proxy that terminates TLS tells the app the original scheme in a header; trusting
 # it lets request.is_secure() (and so CSRF's origin check) see HTTPS.
 _proxy_ssl_header = _env("FENPEI_PROXY_SSL_HEADER", "")
@@ -203,9 +237,57 @@ SECURE_PROXY_SSL_HEADER = (
 )
 CSRF_TRUSTED_ORIGINS = _env_list("FENPEI_CSRF_TRUSTED_ORIGINS", "")
 
+# Content Security Policy: scripts, styles, fonts and images come from this site only
+# (everything is served locally: no CDN), no inline script anywhere (data reaches the
+# charts through json_script blocks, which are not executed), no plugins, no framing.
+# Inline style *attributes* are allowed: a few bars set their width in the markup and
+# ECharts sizes its canvas with them; they cannot run code, and with img-src, font-src
+# and connect-src limited to 'self' they cannot send anything elsewhere either.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling (django-axes): five wrong passwords for one username from one address
+# lock that pair out for 15 minutes; a right password resets the count. Not the address
+# alone: a whole office behind one NAT address must not be locked out by one person.
+AUTHENTICATION_BACKENDS = [
+    "fenpei.web.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _env_int("FENPEI_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("FENPEI_LOGIN_LOCK_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "fenpei.web.login_throttle.locked_out"
+AXES_VERBOSE = False
+# The client's address is the connection's unless a proxy we run says otherwise: a
+# forwarded-for header from the open internet could name any address and dodge the lock.
+_client_ip_header = _env("FENPEI_CLIENT_IP_HEADER", "")
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_" + _client_ip_header.upper().replace("-", "_"),)
+    if _client_ip_header
+    else ("REMOTE_ADDR",)
+)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 10, not Django's 8: the account guards a company's whole customer list.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -255,7 +337,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "fenpei.api.schema.ApiAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "fenpei.api.errors.api_exception_handler",

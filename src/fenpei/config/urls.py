@@ -29,6 +29,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("fenpei.appeals.urls")),
     path("", include("fenpei.audit.urls")),
     path("", include("fenpei.notifications.urls")),
+    path("", include("fenpei.dashboards.urls")),
+    path("", include("fenpei.reviews.urls")),
     path("api/", include("fenpei.api.urls")),
     path("account/", include("fenpei.api.account_urls")),
 ]

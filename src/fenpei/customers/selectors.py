@@ -60,10 +60,17 @@ _INITIALS_LIKE = re.compile(r"[A-Za-z0-9]+")
 
 
 def _int_or_none(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit():
+    # isdigit() alone takes "²", which int() refuses
+    if value is None or not (value.strip().isdigit() and value.isascii()):
         return None
     number = int(value)
     return number if 0 < number < 2**63 else None
+
+
+def _text(value: str | None, limit: int) -> str:
+    """A free-text filter. Without NUL characters: PostgreSQL refuses them in a query
+    (a DataError, a 500) and no name contains one."""
+    return (value or "").replace("\x00", "").strip()[:limit]
 
 
 def _choice(value: str | None, allowed: Iterable[str]) -> str:
@@ -94,12 +101,12 @@ class CustomerFilters:
             owner=_int_or_none(owner),
             pool=owner == "pool",
             team=_int_or_none(params.get("team")),
-            region=(params.get("region") or "").strip()[:20],
-            industry=(params.get("industry") or "").strip()[:50],
+            region=_text(params.get("region"), 20),
+            industry=_text(params.get("industry"), 50),
             tier=_choice(params.get("tier"), Tier.values),
             stage=_choice(params.get("stage"), Stage.values),
             unassigned=(params.get("unassigned") or "").lower() in _TRUE,
-            q=(params.get("q") or "").strip()[:100],
+            q=_text(params.get("q"), 100),
             sort=sort if sort.lstrip("-") in SORT_FIELDS else DEFAULT_SORT,
         )
 

@@ -7,7 +7,9 @@ not once per customer. A million customers typically form a few tens of thousand
 classes, and the solver exploits the same structure (see solve.py).
 
 The current owner (incumbent) is the one thing that differs inside a class: it is kept
-per customer as a single extra arc with the stickiness bonus.
+per customer as a single extra arc with the stickiness bonus. The performance bonus
+(learning from results, performance.py) depends on the rep and the customer's industry,
+province and tier, all of which a class shares, so it keeps the classes as they are.
 """
 
 from __future__ import annotations
@@ -20,10 +22,18 @@ import numpy as np
 import numpy.typing as npt
 
 from fenpei.engine.model import NATIONWIDE, CustomerTable, FloatArray, IntArray, Rep
+from fenpei.engine.performance import (
+    PairRates,
+    WinRates,
+    pair_rates,
+    performance_bonus,
+    tallies_of_records,
+    win_rates,
+)
 from fenpei.engine.policy import TIER_LEVEL, Policy, RoutingRule
 from fenpei.engine.scoring import priority_of, priority_parts, tier_of
 
-FIT_PARTS = ("industry", "product", "level", "incumbent", "region")
+FIT_PARTS = ("industry", "product", "level", "incumbent", "region", "performance")
 
 # How a pair became eligible (explain.py turns these into words).
 VIA_TERRITORY = "territory"
@@ -31,6 +41,15 @@ VIA_NATIONWIDE = "nationwide"
 VIA_RULE = "rule"
 VIA_OPEN = "open"  # territory is soft or off
 VIA_LOCKED = "locked"
+
+
+@dataclass(slots=True)
+class PerformanceData:
+    """The reps' win rates, and the customers' codes mapped into their vocabulary."""
+
+    rates: WinRates
+    industry: npt.NDArray[np.int64]  # customers' industry code → rates' code; [-1] → -1
+    region: npt.NDArray[np.int64]  # the same for the province
 
 
 @dataclass(slots=True)
@@ -63,6 +82,8 @@ class Problem:
     rep_products: npt.NDArray[np.uint64]  # (R, words) bitmask
     set_products: npt.NDArray[np.uint64]  # (product sets, words) bitmask
     set_size: IntArray
+    #: win rates for the performance term; None when the term is off or nobody has deals
+    performance: PerformanceData | None = None
 
     @property
     def n_customers(self) -> int:
@@ -128,7 +149,7 @@ def _bitmask(sets: Sequence[frozenset[str]], vocab: dict[str, int]) -> npt.NDArr
 
 
 def fit_parts(problem: Problem, cust: npt.NDArray[np.int64], rep: IntArray) -> FloatArray:
-    """Bonus points of each part for arbitrary pairs, shape (m, 5) in FIT_PARTS order.
+    """Bonus points of each part for arbitrary pairs, shape (m, 6) in FIT_PARTS order.
 
     The single definition of fit: class tables, owner arcs and explanations all use it.
     """
@@ -149,6 +170,12 @@ def fit_parts(problem: Problem, cust: npt.NDArray[np.int64], rep: IntArray) -> F
         covers = _lookup(problem.rep_area, rep, problem.area[cust])
         covers |= problem.rep_nationwide[rep]
         region = np.where(open_region & covers, p.region, 0.0)
+    rates = performance_rates(problem, cust, rep)
+    performance = (
+        np.zeros(cust.shape, dtype=np.float64)
+        if rates is None
+        else performance_bonus(rates, problem.policy.performance.weight)
+    )
     return np.column_stack(
         [
             np.where(industry, p.industry, 0.0),
@@ -156,8 +183,43 @@ def fit_parts(problem: Problem, cust: npt.NDArray[np.int64], rep: IntArray) -> F
             np.where(level, p.level, 0.0),
             np.where(incumbent, p.incumbent, 0.0),
             region,
+            performance,
         ]
     )
+
+
+def performance_rates(
+    problem: Problem, cust: npt.NDArray[np.int64], rep: IntArray
+) -> PairRates | None:
+    """The reps' shrunk win rates in the customers' segments; None when the term is off."""
+    data = problem.performance
+    if data is None:
+        return None
+    c = problem.customers
+    codes = np.column_stack(
+        [
+            data.industry[c.industry[cust]],
+            data.region[c.region[cust]],
+            problem.tier[cust].astype(np.int64),
+        ]
+    )
+    return pair_rates(data.rates, rep, codes)
+
+
+def _performance_data(
+    customers: CustomerTable, reps: Sequence[Rep], policy: Policy
+) -> PerformanceData | None:
+    term = policy.performance
+    if not term.on:
+        return None
+    tallies = tallies_of_records([r.track_record for r in reps])
+    if len(tallies) == 0:
+        return None
+    rates = win_rates(tallies, term.segments, term.prior_deals, term.min_deals)
+    # one trailing -1: a customer's unknown code (-1) indexes it
+    industry = np.append(rates.codes_of(0, customers.industries), -1)
+    region = np.append(rates.codes_of(1, customers.regions), -1)
+    return PerformanceData(rates, industry, region)
 
 
 def _lookup(table: npt.NDArray[np.bool_], rep: IntArray, code: IntArray) -> npt.NDArray[np.bool_]:
@@ -280,6 +342,7 @@ def build_problem(
         rep_products=_bitmask([r.products for r in reps], product_vocab),
         set_products=_bitmask(customers.product_sets, product_vocab),
         set_size=np.array([len(s) for s in customers.product_sets], dtype=np.int32),
+        performance=_performance_data(customers, reps, policy),
     )
     _build_classes(problem)
     _build_incumbents(problem)

@@ -24,8 +24,10 @@ from fenpei.engine.eligibility import (
     area_name,
     eligibility_via,
     fit_parts,
+    performance_rates,
 )
 from fenpei.engine.model import TIERS, Allocation
+from fenpei.engine.performance import segment_names
 from fenpei.engine.scoring import PARTS
 
 Reason = dict[str, Any]
@@ -42,6 +44,7 @@ _PART_NAMES = {
         "level": "级别对口",
         "incumbent": "现负责人",
         "region": "负责地区",
+        "performance": "业绩",
     },
     "en": {
         "value": "value",
@@ -53,6 +56,7 @@ _PART_NAMES = {
         "level": "level",
         "incumbent": "current owner",
         "region": "region",
+        "performance": "track record",
     },
 }
 
@@ -69,6 +73,26 @@ def _fit_head(reason: Reason, lang: str) -> str:
     if lang == "zh":
         return f"匹配度 {reason['total']:g}（1{'，' + parts if parts else ''}），得分 "
     return f"fit {reason['total']:g} (1{', ' + parts if parts else ''}), score "
+
+
+def _percent(rate: float) -> str:
+    return f"{100 * rate:.0f}%"
+
+
+def _performance_text(r: Reason, lang: str) -> str:
+    """金融行业成交 12/20（估计胜率 52%），团队 35% / won 12 of 20 deals in 金融 industry
+    (estimated win rate 52%), team 35%."""
+    industry, region, tier = r["industry"], r["region"], r["tier"]
+    rate, team = _percent(r["rate"]), _percent(r["team_rate"])
+    counts = f"{r['wins']}/{r['deals']}" if lang == "zh" else f"{r['wins']} of {r['deals']}"
+    if lang == "zh":
+        parts = [f"{industry}行业" if industry else "", region, f"{tier} 类客户" if tier else ""]
+        label = "、".join(p for p in parts if p) or "全部客户"
+        return f"{label}成交 {counts}（估计胜率 {rate}），团队 {team}"
+    parts = [f"{industry} industry" if industry else "", region, f"tier {tier}" if tier else ""]
+    label = ", ".join(p for p in parts if p)
+    where = f" in {label}" if label else ""
+    return f"won {counts} deals{where} (estimated win rate {rate}), team {team}"
 
 
 def _eligible_text(r: Reason, lang: str) -> str:
@@ -194,6 +218,8 @@ def reason_text(reason: Reason, lang: str = "zh") -> str:
         )
     if kind == "fit":
         return f"{_fit_head(reason, lang)}{reason['score']:g}"
+    if kind == "performance":
+        return _performance_text(reason, lang)
     if kind == "balance":
         if zh:
             return f"分配后负载 {reason['load']}/{reason['capacity']}，均衡代价 {reason['cost']:g}"
@@ -262,6 +288,7 @@ def explain_assignments(
     cap = problem.capacity.astype(np.int64)
     fit = fit_parts(problem, idx, rep.astype(np.int32))
     fit_r = np.round(fit, 2)
+    performance = _performance_reasons(problem, idx, rep, fit_r[:, 5], lang)
     pri = np.round(problem.priority_parts[idx], 2)
     alt, alt_f100 = _runner_ups(problem, allocation, idx)
     priority = problem.priority[idx]
@@ -327,6 +354,7 @@ def explain_assignments(
             "level": fp[2],
             "incumbent": fp[3],
             "region": fp[4],
+            "performance": fp[5],
             "score": score,
         }
         head_key = (fit_total_l[j], *fp)
@@ -354,7 +382,40 @@ def explain_assignments(
             runner["capacity"] = alt_cap_l[j]
         runner["text"] = reason_text(runner, lang)
         # shared reasons are copied so that a caller editing one list cannot change another
-        out.append([dict(eligible), prio, fitr, dict(bal), runner])
+        said = [dict(eligible), prio, fitr]
+        if j in performance:  # only where the term changed the fit: right after it
+            said.append(performance[j])
+        out.append([*said, dict(bal), runner])
+    return out
+
+
+def _performance_reasons(
+    problem: Problem,
+    idx: npt.NDArray[np.int64],
+    rep: npt.NDArray[np.int64],
+    bonus: npt.NDArray[np.float64],
+    lang: str,
+) -> dict[int, Reason]:
+    """The track record behind each performance bonus, by position in `idx`."""
+    shown = np.flatnonzero(bonus > 0)
+    if shown.size == 0 or problem.performance is None:
+        return {}
+    rates = problem.performance.rates
+    pairs = performance_rates(problem, idx[shown], rep[shown].astype(np.int32))
+    assert pairs is not None  # the term is on: performance data exists
+    out: dict[int, Reason] = {}
+    for k, j in enumerate(shown.tolist()):
+        reason: Reason = {
+            "kind": "performance",
+            **segment_names(rates, pairs, k),
+            "wins": int(pairs.wins[k]),
+            "deals": int(pairs.deals[k]),
+            "rate": round(float(pairs.rate[k]), 4),
+            "team_rate": round(float(pairs.team_rate[k]), 4),
+            "bonus": float(bonus[j]),
+        }
+        reason["text"] = reason_text(reason, lang)
+        out[j] = reason
     return out
 
 

@@ -64,6 +64,22 @@ class Customer:
 
 
 @dataclass(frozen=True, slots=True)
+class DealTally:
+    """How many deals one rep closed, and won, in one segment (industry, province, tier).
+
+    The rep's track record is a tuple of these, counted by the caller over the policy's
+    look-back window (`[performance] months`): the engine has no clock and no database.
+    A single deal is a tally of one. "" means the value is unknown.
+    """
+
+    industry: str
+    region: str  # province short name, like Customer.region
+    tier: str  # "A", "B", "C" or ""
+    deals: int
+    wins: int
+
+
+@dataclass(frozen=True, slots=True)
 class Rep:
     key: str
     name: str
@@ -75,6 +91,8 @@ class Rep:
     capacity: int | None = None  # None: the policy's default capacity
     existing_load: int = 0  # customers already owned outside this batch
     active: bool = True
+    #: deals closed and won by segment, read only when the policy's performance term is on
+    track_record: tuple[DealTally, ...] = ()
 
     @property
     def nationwide(self) -> bool:

@@ -72,6 +72,32 @@ class FitBonuses:
     region: float = 0.30  # rep covers the region, when territory is not a hard rule
 
 
+#: Dimensions a performance segment may use (see performance.py), most specific first.
+PERFORMANCE_SEGMENTS = ("industry", "region", "tier")
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceTerm:
+    """Learning from results: a fit bonus from each rep's recorded win rate.
+
+    bonus = weight × min(max(q / p_s − 1, 0), 1), where q is the rep's win rate in the
+    customer's segment shrunk towards the team's rate p_s with the weight of
+    `prior_deals` deals (performance.py says how and why). Off at weight 0, the default:
+    results stay exactly as without the term until a manager chooses to let past
+    results steer new customers, and a new installation has no deals to learn from.
+    """
+
+    weight: float = 0.0  # 0 = off
+    prior_deals: float = 10.0  # k: the team's rate counts as this many deals
+    min_deals: int = 5  # fewest of the rep's own deals a segment needs to be used
+    months: int = 12  # deals closed in this many months before the run count
+    segments: tuple[str, ...] = PERFORMANCE_SEGMENTS  # dropped from the end to back off
+
+    @property
+    def on(self) -> bool:
+        return self.weight > 0
+
+
 #: Which rep level suits which tier.
 TIER_LEVEL = {0: Level.SENIOR, 1: Level.MID, 2: Level.JUNIOR}
 
@@ -136,6 +162,7 @@ class Policy:
     pool: PoolRules = field(default_factory=PoolRules)
     #: rebalance: points of objective a move must gain to be worth changing a customer's owner
     move_cost: float = 50.0
+    performance: PerformanceTerm = field(default_factory=PerformanceTerm)
 
 
 def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -274,6 +301,7 @@ def policy_from_dict(doc: dict[str, Any]) -> Policy:
             "rules",
             "pool",
             "rebalance",
+            "performance",
         },
         "policy",
     )
@@ -376,6 +404,47 @@ def policy_from_dict(doc: dict[str, Any]) -> Policy:
         rules=tuple(_rule_from_toml(r, i) for i, r in enumerate(rules_raw)),
         pool=_pool_from_toml(_section(doc, "pool")),
         move_cost=_move_cost(_section(doc, "rebalance"), d.move_cost),
+        performance=_performance_from_toml(_section(doc, "performance")),
+    )
+
+
+#: Longest look-back a performance term may use; older deals say little about a rep now.
+MAX_PERFORMANCE_MONTHS = 120
+
+
+def _performance_from_toml(raw: dict[str, Any]) -> PerformanceTerm:
+    d = PerformanceTerm()
+    where = "performance"
+    _unknown_keys(raw, set(PerformanceTerm.__slots__), where)
+    prior = _number(raw, "prior_deals", d.prior_deals, where, high=MAX_WEIGHT)
+    if prior <= 0:
+        raise PolicyError(f"performance.prior_deals must be > 0, got {raw.get('prior_deals')!r}")
+    months = _whole(raw, "months", d.months, where)
+    if not 1 <= months <= MAX_PERFORMANCE_MONTHS:
+        raise PolicyError(
+            f"performance.months must be between 1 and {MAX_PERFORMANCE_MONTHS}, got {months!r}"
+        )
+    min_deals = _whole(raw, "min_deals", d.min_deals, where)
+    if min_deals < 1:
+        raise PolicyError("performance.min_deals must be at least 1, got 0")
+    segments = raw.get("segments", list(d.segments))
+    if isinstance(segments, str):
+        segments = [segments]
+    if (
+        not isinstance(segments, list | tuple)
+        or not all(isinstance(s, str) and s in PERFORMANCE_SEGMENTS for s in segments)
+        or len(set(segments)) != len(segments)
+    ):
+        raise PolicyError(
+            "performance.segments must list distinct names from industry, region, tier; "
+            f"got {segments!r}"
+        )
+    return PerformanceTerm(
+        weight=_number(raw, "weight", d.weight, where, high=MAX_FIT_BONUS),
+        prior_deals=prior,
+        min_deals=min_deals,
+        months=months,
+        segments=tuple(segments),
     )
 
 
@@ -399,6 +468,7 @@ DEFAULT_POLICY_TOML = """\
 # 目标 / objective:  maximise  Σ (M + priority × fit)  −  λ · Σ_rep Σ_k (k − 1) / capacity
 #   M = coverage_weight（覆盖权重：有容量就不让客户落空 / leave nobody out while capacity remains）
 #   λ = balance_weight（均衡权重：0 = 只看匹配，越大越平均 / 0 = best match only, larger = even load）
+#   fit = 1 + [fit] 各项加成 + [performance] 业绩加成 / 1 + the [fit] bonuses + the [performance] bonus
 
 [priority]
 # 优先级 0–100 = 以下四项按权重加权 / priority 0–100 = weighted mix of four parts
@@ -436,6 +506,19 @@ product = 0.2     # × 客户所需产品中该销售能卖的比例 / × share 
 level = 0.2       # 级别对口：A→高级，B→中级，C→初级 / level suits tier: A→senior, B→mid, C→junior
 incumbent = 0.5   # 现负责人（保持稳定）/ current owner (stickiness)
 region = 0.3      # 负责该地区（仅当地区不是硬性规则时）/ covers the region (when territory is soft)
+
+[performance]
+# 业绩学习（智能化）：按销售过往的成交胜率给匹配度加分；weight = 0 关闭（默认）
+# learning from results: a fit bonus from each rep's recorded win rate; weight = 0 is off (default)
+#   加成 = weight × min(max(销售胜率 / 团队胜率 − 1, 0), 1)：高于团队才加分，不扣分，最多到团队的两倍
+#   bonus = weight × min(max(rep rate / team rate − 1, 0), 1): never negative, full at twice the team
+#   销售胜率向团队收缩 / the rep's rate is shrunk towards the team's:
+#   (赢单 + k × 团队胜率) / (成交 + k) = (wins + k × team rate) / (deals + k),  k = prior_deals
+weight = 0          # 建议 0.3–1（行业加成为 0.3）/ try 0.3–1 (the industry bonus is 0.3)
+prior_deals = 10    # k：团队胜率相当于多少笔成交（越大越保守）/ the team's rate counts as k deals
+min_deals = 5       # 细分中销售本人至少有这么多笔成交才使用 / fewest own deals a segment needs
+months = 12         # 只看最近几个月内结束的成交 / deals closed in the last N months
+segments = ["industry", "region", "tier"]  # 细分维度；不够时从末尾依次去掉 / dropped from the end when too few
 
 [allocation]
 coverage_weight = 1000   # M
@@ -553,6 +636,13 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         },
         "pool": {key: getattr(policy.pool, key) for key in PoolRules.__slots__},
         "rebalance": {"move_cost": policy.move_cost},
+        "performance": {
+            "weight": policy.performance.weight,
+            "prior_deals": policy.performance.prior_deals,
+            "min_deals": policy.performance.min_deals,
+            "months": policy.performance.months,
+            "segments": list(policy.performance.segments),
+        },
         "rules": [_rule_to_dict(r) for r in policy.rules],
     }
 
@@ -606,6 +696,10 @@ _SECTION_COMMENTS = {
     "history": "# 历史交易 / past deals",
     "tiers": "# 等级阈值 / tier thresholds: priority ≥ a → A, ≥ b → B, otherwise C",
     "fit": "# 匹配度 = 1 + 加成 / fit = 1 + bonuses",
+    "performance": (
+        "# 业绩学习：weight × min(max(胜率 / 团队胜率 − 1, 0), 1)，0 = 关闭"
+        " / learning from results (weight 0 = off)"
+    ),
     "allocation": "# M = coverage_weight, λ = balance_weight; territory = hard / soft / off",
     "pool": "# 公海 / pool: scope = team / company; days 0 = rule off",
     "rebalance": "# 再平衡 / rebalance: points charged per customer whose owner changes",

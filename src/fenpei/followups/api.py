@@ -23,7 +23,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fenpei.api.idempotency import idempotent
-from fenpei.api.serializers import CustomerRefSerializer, RepRefSerializer
+from fenpei.api.serializers import (
+    CustomerRefSerializer,
+    RepRefSerializer,
+    id_field,
+    money_input,
+)
 from fenpei.api.views import ERRORS, IDEMPOTENCY_PARAMETER, ApiViewSet
 from fenpei.customers.models import Customer
 from fenpei.followups.models import Channel, Deal, DealResult, FollowUp
@@ -63,7 +68,9 @@ def _id(text: str) -> int:
 class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
     customer = CustomerRefSerializer(read_only=True)
     rep = RepRefSerializer(read_only=True, allow_null=True)
-    author = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField[Any](
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = FollowUp
@@ -84,7 +91,7 @@ class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
 
 
 class FollowUpCreateSerializer(serializers.Serializer[dict[str, Any]]):
-    customer = serializers.IntegerField(min_value=1)
+    customer = id_field()
     contact_at = serializers.DateTimeField(
         required=False, help_text="Default: now. Not in the future."
     )
@@ -98,7 +105,9 @@ class FollowUpCreateSerializer(serializers.Serializer[dict[str, Any]]):
 class DealSerializer(serializers.ModelSerializer[Deal]):
     customer = CustomerRefSerializer(read_only=True)
     rep = RepRefSerializer(read_only=True, allow_null=True)
-    author = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField[Any](
+        slug_field="username", read_only=True, allow_null=True
+    )
     amount = serializers.DecimalField(
         max_digits=16, decimal_places=2, coerce_to_string=False, read_only=True
     )
@@ -110,15 +119,9 @@ class DealSerializer(serializers.ModelSerializer[Deal]):
 
 
 class DealCreateSerializer(serializers.Serializer[dict[str, Any]]):
-    customer = serializers.IntegerField(min_value=1)
+    customer = id_field()
     result = serializers.ChoiceField(choices=DealResult.choices)
-    amount = serializers.DecimalField(
-        max_digits=16,
-        decimal_places=2,
-        required=False,
-        default=Decimal(0),
-        coerce_to_string=False,
-    )
+    amount = money_input(required=False, default=Decimal(0))
     closed_on = serializers.DateField(required=False, help_text="Default: today.")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -145,7 +148,7 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> di
 
 @extend_schema_view(
     list=extend_schema(summary="Follow-ups, newest contact first", parameters=[CUSTOMER_FILTER]),
-    retrieve=extend_schema(responses={200: FollowUpSerializer, **ERRORS}),
+    retrieve=extend_schema(responses=FollowUpSerializer),
 )
 class FollowUpViewSet(ApiViewSet):
     """Follow-ups (跟进记录) of the customers the viewer may see. Logging one takes the
@@ -153,6 +156,7 @@ class FollowUpViewSet(ApiViewSet):
 
     queryset = FollowUp.objects.none()
     serializer_class = FollowUpSerializer
+    query_checked = frozenset({"list", "due"})
 
     def list(self, request: Request) -> Response:
         rows = followups_visible_to(self.viewer)
@@ -206,7 +210,7 @@ class FollowUpViewSet(ApiViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="Deals, newest first", parameters=[CUSTOMER_FILTER]),
-    retrieve=extend_schema(responses={200: DealSerializer, **ERRORS}),
+    retrieve=extend_schema(responses=DealSerializer),
 )
 class DealViewSet(ApiViewSet):
     """Deals won or lost (成交 / 丢单). A won deal adds to the customer's history and
@@ -214,6 +218,7 @@ class DealViewSet(ApiViewSet):
 
     queryset = Deal.objects.none()
     serializer_class = DealSerializer
+    query_checked = frozenset({"list"})
 
     def list(self, request: Request) -> Response:
         rows = deals_visible_to(self.viewer)

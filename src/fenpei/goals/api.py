@@ -15,14 +15,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fenpei.api.serializers import RepRefSerializer
+from fenpei.api.serializers import RepRefSerializer, id_field, money_input
 from fenpei.api.views import ERRORS, ApiViewSet
 from fenpei.goals.models import Feedback, Goal, Metric, PeriodKind
 from fenpei.goals.selectors import feedback_visible_to, goals_progress, goals_visible_to
@@ -55,19 +56,19 @@ class GoalSerializer(serializers.ModelSerializer[Goal]):
 
 
 class GoalCreateSerializer(serializers.Serializer[dict[str, Any]]):
-    rep = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    team = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    rep = id_field(required=False, allow_null=True, default=None)
+    team = id_field(required=False, allow_null=True, default=None)
     period = serializers.ChoiceField(choices=PeriodKind.choices)
     period_start = serializers.DateField()
     metric = serializers.ChoiceField(choices=Metric.choices)
-    target = serializers.DecimalField(
-        max_digits=16, decimal_places=2, min_value=Decimal(0), coerce_to_string=False
-    )
+    target = money_input(min_value=Decimal(0))
 
 
 class FeedbackSerializer(serializers.ModelSerializer[Feedback]):
     rep = RepRefSerializer(read_only=True)
-    author = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField[Any](
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Feedback
@@ -76,7 +77,7 @@ class FeedbackSerializer(serializers.ModelSerializer[Feedback]):
 
 
 class FeedbackCreateSerializer(serializers.Serializer[dict[str, Any]]):
-    rep = serializers.IntegerField(min_value=1)
+    rep = id_field()
     text = serializers.CharField(max_length=FEEDBACK_MAX)
 
 
@@ -92,7 +93,14 @@ class GoalViewSet(ApiViewSet):
     queryset = Goal.objects.none()
     serializer_class = GoalSerializer
     manager_actions = frozenset({"create"})
+    query_checked = frozenset({"list"})
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", OpenApiTypes.STR, enum=PeriodKind.values),
+            OpenApiParameter("period_start", OpenApiTypes.DATE),
+        ]
+    )
     def list(self, request: Request) -> Response:
         rows = goals_visible_to(self.viewer).select_related("rep").order_by("id")
         period = request.query_params.get("period", "")

@@ -23,6 +23,7 @@ class NotificationKind(models.TextChoices):
     RECLAIMED = "reclaimed", _("reclaimed to pool")
     RECLAIM_WARNING = "reclaim_warning", _("reclaim warning")
     APPEAL = "appeal", _("appeal")
+    REVIEW = "review", _("review report")
 
 
 class Notification(models.Model):

@@ -20,9 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fenpei.allocation.selectors import policy_current
-from fenpei.api.errors import ApiError
+from fenpei.api.errors import VALIDATION_ERROR, ApiError
 from fenpei.api.idempotency import idempotent
-from fenpei.api.serializers import CustomerSerializer, ErrorSerializer
+from fenpei.api.pagination import CustomerPagination
+from fenpei.api.serializers import CustomerSerializer, ErrorSerializer, id_field
 from fenpei.api.views import (
     CUSTOMER_FILTERS,
     ERRORS,
@@ -41,9 +42,7 @@ _CONFLICTS = frozenset({services.TAKEN, services.NOT_IN_POOL, services.CONFLICT}
 
 
 class ReturnSerializer(serializers.Serializer[dict[str, Any]]):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000
-    )
+    ids = serializers.ListField(child=id_field(), min_length=1, max_length=1000)
     reason = serializers.CharField(max_length=200)
 
 
@@ -75,6 +74,7 @@ ClaimRefusedSerializer = inline_serializer(
                 services.COOLDOWN,
                 services.OVER_CAPACITY,
                 services.UNAVAILABLE,
+                VALIDATION_ERROR,  # a bad Idempotency-Key
             ]
         ),
         "message": serializers.CharField(),
@@ -85,7 +85,8 @@ ClaimRefusedSerializer = inline_serializer(
 
 
 def _refused(exc: ValidationError) -> ApiError:
-    code = exc.code or "validation_error"
+    # A message dict (a field's error) has no code attribute at all.
+    code = getattr(exc, "code", None) or VALIDATION_ERROR
     extra: dict[str, Any] = {}
     if code == services.TAKEN and exc.params:
         extra = {"winner": exc.params.get("winner"), "claimed_at": exc.params.get("at")}
@@ -99,6 +100,8 @@ class PoolViewSet(ApiViewSet):
 
     queryset = Customer.objects.none()
     serializer_class = CustomerSerializer
+    # The customers' own pages: the pool can be most of a big table.
+    pagination_class = CustomerPagination
     manager_actions = frozenset({"give_back"})
 
     @extend_schema(
@@ -159,7 +162,7 @@ class PoolViewSet(ApiViewSet):
         summary="Customers that go back to the pool soon (reclaim warnings)",
         responses=WarningSerializer(many=True),
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one list, not pages
     def warnings(self, request: Request) -> Response:
         rules = policy_current().pool
         due = reclaim_warnings(self.viewer, rules, timezone.localdate())

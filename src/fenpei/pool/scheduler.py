@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from fenpei.pool.models import ReclaimSweep
 from fenpei.pool.tasks import reclaim_task
+from fenpei.reviews.scheduler import reviews_schedule
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,10 @@ class SchedulerThread(threading.Thread):
                 reclaim_schedule()
             except Exception:  # a database hiccup must not end the daily sweeps
                 log.exception("could not schedule the daily reclaim")
+            try:
+                reviews_schedule()
+            except Exception:  # nor the review reports, and they must not stop the sweeps
+                log.exception("could not schedule the review reports")
             finally:
                 connections.close_all()
             if self.stopped.wait(self.interval):

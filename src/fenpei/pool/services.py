@@ -150,8 +150,11 @@ def customer_claim(viewer: Viewer, customer_id: int, *, now: datetime | None = N
     if customer is None:
         raise Customer.DoesNotExist
     # The rep's row is locked after the customer's (the global order); reading it under
-    # the lock also serialises one rep's concurrent claims for the count below.
-    rep = Rep.objects.select_for_update().get(pk=viewer.rep_id)
+    # the lock also serialises one rep's concurrent claims for the count below. NO KEY
+    # UPDATE, as every rep lock: a plain FOR UPDATE also waits for the key shares that
+    # rows naming the rep (a run's items, an appeal) take at COMMIT, in their own order,
+    # while those wait for this customer: a deadlock (tests/concurrency/test_lock_order).
+    rep = Rep.objects.select_for_update(no_key=True).get(pk=viewer.rep_id)
     if customer.owner_id is not None:
         _refuse_owned(customer, rep, rules, now)
     if not _in_reach(rules, rep, customer.team_id):

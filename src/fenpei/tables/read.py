@@ -24,6 +24,10 @@ Where the table is:
   they cover, and a note or totals row (合计, 说明：…, a row merged across the sheet) is
   reported and left out.
 
+Hostile files (zip bombs, two cells 17 billion cells apart, a million-field line, a
+rowspan bomb …) are refused before they cost much memory or time, with a message naming
+what was too big and the cap: see `fenpei.tables.limits` for the caps and why.
+
 Columns are parsed one at a time over the whole sheet, each distinct value once (regions,
 industries, intents …), and the columns where nearly every value differs (phones, credit
 codes, e-mail addresses) in bulk: 100,000 rows read in well under the 3 s budget.
@@ -36,6 +40,8 @@ import gc
 import io
 import re
 import sys
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -58,6 +64,21 @@ from fenpei.engine.model import (
 )
 from fenpei.tables.errors import CellError, InputError
 from fenpei.tables.headers import REQUIRED, Column, canonical, map_headers
+from fenpei.tables.limits import (
+    MAX_CELL_CHARS,
+    MAX_SPANNED,
+    MAX_WORKBOOK_CELLS,
+    LimitError,
+    cell_too_long,
+    file_too_big,
+    grid_too_big,
+    merges_too_big,
+    ods_extents,
+    sheet_too_big,
+    worksheet_parts,
+    xls_extents,
+    zip_too_big,
+)
 from fenpei.tables.regions import split_region, territory_of
 from fenpei.tables.values import (
     PLACEHOLDERS,
@@ -172,6 +193,7 @@ def _check_file(path: Path) -> None:
         raise InputError(f"file not found: {path}")
     if not path.is_file():
         raise InputError(f"not a file: {path}")
+    file_too_big(path)
 
 
 _ZIP = b"PK\x03\x04"
@@ -251,9 +273,12 @@ def _sheet_from_rows(
     data = rows[skipped + 1 :]
     del rows
     width = max(len(headers), max(map(len, data), default=0))
+    grid_too_big(name, skipped + 1 + len(data), width)
     if data and min(map(len, data)) < width:  # ragged CSV: pad short rows
         data = [r if len(r) == width else [*r, *([""] * (width - len(r)))] for r in data]
     headers += [""] * (width - len(headers))
+    if merged:  # filling costs a step per covered cell
+        _merged_cover(name, data, merged, skipped + 1, width)
     notes = _apply_merged(data, merged, skipped + 1, width) if merged else frozenset()
     columns = [list(column) for column in zip(*data, strict=True)] if data else []
     if not columns:
@@ -287,20 +312,45 @@ def _apply_merged(
     return frozenset(notes)
 
 
+def _merged_cover(
+    name: str,
+    data: list[list[Any]],
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+    offset: int,
+    width: int,
+) -> None:
+    """Refuse merges that together cover more cells than a sheet may hold: filling them
+    costs a step per covered cell, and overlapping merges could repeat a huge area."""
+    covered = 0
+    for (sheet_top, left), (sheet_bottom, sheet_right) in merged:
+        top = max(sheet_top - offset, 0)
+        bottom, right = min(sheet_bottom - offset, len(data) - 1), min(sheet_right, width - 1)
+        if bottom >= top and right >= left:
+            covered += (bottom - top + 1) * (right - left + 1)
+    merges_too_big(name, covered, MAX_SPANNED)
+
+
 # --------------------------------------------------------------------- CSV / TSV
 
 
 def decode_text(data: bytes, path: Path) -> tuple[str, str]:
-    """(text, encoding) of a CSV file, from its bytes: a BOM; else strict UTF-8; else
-    UTF-16 when the bytes are full of NULs; else GB18030 (a superset of GBK and GB2312)."""
+    """(text, encoding) of a CSV file, from its bytes: a BOM; else UTF-16 when NULs make
+    up more than 1 byte in 20 (an ASCII comma or digit in UTF-16 is half NUL); else strict
+    UTF-8, then UTF-16 if there are NULs at all; else GB18030 (a superset of GBK and
+    GB2312). Text that is nearly all one of those but for a few broken bytes (a file cut
+    and pasted together) reads with them replaced, so its good rows are kept."""
     if data.startswith(b"\xef\xbb\xbf"):
         candidates: tuple[str, ...] = ("utf-8-sig",)
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ("utf-16",)
-    elif 0 in data[:4000]:  # UTF-8 and GBK text never holds a NUL byte; UTF-16 does
+    elif 0 in data[:4000]:  # UTF-16 holds NULs; UTF-8 and GBK text only a stray one
         odd = data[1:4000:2].count(0)
         even = data[0:4000:2].count(0)
-        candidates = ("utf-16-le", "utf-16-be") if odd >= even else ("utf-16-be", "utf-16-le")
+        utf16 = ("utf-16-le", "utf-16-be") if odd >= even else ("utf-16-be", "utf-16-le")
+        if data[:4000].count(0) * 20 > len(data[:4000]):
+            candidates = (*utf16, "utf-8", "gb18030")
+        else:  # a few NULs: UTF-8 with a NUL in a cell (found by fuzzing) before UTF-16
+            candidates = ("utf-8", *utf16, "gb18030")
     else:
         candidates = ("utf-8", "gb18030")
     for encoding in candidates:
@@ -308,13 +358,42 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
+    if len(candidates) == 1:  # the BOM named the encoding, and the bytes do not fit it
+        raise InputError(f"cannot read {path}: not UTF-8, UTF-16 or GBK/GB18030 text")
+    return _mostly_text(data, path)
+
+
+def _mostly_text(data: bytes, path: Path) -> tuple[str, str]:
+    """UTF-8, else GB18030, with a few bad bytes replaced (16, or 1 character in 50):
+    UTF-8 first, as GB18030 reads most UTF-8 byte pairs as (wrong) characters. Anything
+    worse is not text."""
+    for encoding in ("utf-8", "gb18030"):
+        text = data.decode(encoding, errors="replace")
+        bad = text.count("\ufffd") - data.decode(encoding, errors="ignore").count("\ufffd")
+        if bad <= max(16, len(text) // 50):
+            return text, encoding
     raise InputError(f"cannot read {path}: not UTF-8, UTF-16 or GBK/GB18030 text")
 
 
-def _delimiter(text: str) -> str:
-    """Comma, tab or semicolon: the one that splits the most of the first lines into the
-    same number of fields (a comma inside a company name does not fool it)."""
+def _delimiter(text: str, kind: str = "customers") -> str:
+    """Comma, tab or semicolon: the one whose split of the first lines gives a header
+    naming the most known columns (the name column among them); failing that, the one
+    that splits the most lines into the same number of fields (a comma inside a company
+    name does not fool it). The header decides first, so a few junk lines full of tabs
+    below a comma header do not outvote it."""
     lines = [line for line in text[:20_000].split("\n")[:30] if line.strip()]
+    by_header = {}
+    for candidate in (",", "\t", ";"):
+        rows = [[cell.strip().strip('"') for cell in line.split(candidate)] for line in lines]
+        at = find_header(rows, kind)
+        columns = map_headers(_header_texts(rows[at]), kind) if at < len(rows) else {}
+        if REQUIRED in columns and len(columns) >= 2:
+            by_header[candidate] = len(columns)
+    if by_header:
+        most = max(by_header.values())
+        tied = [c for c, n in by_header.items() if n == most]
+        if len(tied) == 1:
+            return tied[0]
     best, best_score = ",", (0, 0)
     for candidate in (",", "\t", ";"):
         counts = Counter(line.count(candidate) for line in lines)
@@ -334,14 +413,14 @@ def read_csv(path: Path, kind: str = "customers") -> Sheet:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {_one_line(exc)}") from None
     text, encoding = decode_text(data, path)
-    delimiter = _delimiter(text)
+    delimiter = _delimiter(text, kind)
     head = [line.split(delimiter) for line in text[:20_000].splitlines()[:_HEADER_SCAN]]
     if find_header(head, kind) == 0:
         utf8 = data if encoding in ("utf-8", "utf-8-sig") else None
         sheet = _plain_csv(path.name, text, delimiter, utf8)
         if sheet is not None:
             return sheet
-    return _sheet_from_rows(path.name, _csv_rows(text, delimiter), 1, kind)
+    return _sheet_from_rows(path.name, _csv_rows(text, delimiter, path.name), 1, kind)
 
 
 def _plain_csv(name: str, text: str, delimiter: str, utf8: bytes | None) -> Sheet | None:
@@ -364,23 +443,31 @@ def _plain_csv(name: str, text: str, delimiter: str, utf8: bytes | None) -> Shee
     if not header.strip(delimiter + " \t"):
         return None  # leading blank lines: let the general path find the header
     width = header.count(delimiter) + 1
-    if not _same_field_count(text, delimiter, width, utf8):
+    same, longest = _same_field_count(text, delimiter, width, utf8)
+    if not same:
         return None
+    grid_too_big(name, text.count("\n") + 1, width)
     cells = text.replace("\n", delimiter).split(delimiter)
+    if longest > MAX_CELL_CHARS and max(map(len, cells)) > MAX_CELL_CHARS:
+        cell_too_long(name, None)
     headers = [h.strip() for h in cells[:width]]
     columns = [cells[width + j :: width] for j in range(width)]
     return Sheet(name, headers, columns, 2, len(columns[0]))
 
 
-def _same_field_count(text: str, delimiter: str, width: int, utf8: bytes | None) -> bool:
-    """Every line holds width − 1 delimiters.
+def _same_field_count(
+    text: str, delimiter: str, width: int, utf8: bytes | None
+) -> tuple[bool, int]:
+    """Every line holds width − 1 delimiters; and the longest line's length (in bytes
+    for UTF-8: at least its characters), which bounds the longest cell.
 
     Counted with numpy on the UTF-8 bytes when we have them (a delimiter or newline byte
     never occurs inside a multi-byte character), else line by line.
     """
     if utf8 is None:
-        counts = set(map(methodcaller("count", delimiter), text.split("\n")))
-        return counts == {width - 1}
+        lines = text.split("\n")
+        counts = set(map(methodcaller("count", delimiter), lines))
+        return counts == {width - 1}, max(map(len, lines))
     start = 3 if utf8.startswith(b"\xef\xbb\xbf") else 0
     stop = len(utf8)
     while stop > start and utf8[stop - 1] == 10:  # trailing newlines, as the text was stripped
@@ -389,10 +476,11 @@ def _same_field_count(text: str, delimiter: str, width: int, utf8: bytes | None)
     ends = np.append(np.flatnonzero(raw == 10), len(raw))
     delimiters = np.flatnonzero(raw == ord(delimiter))
     per_line = np.diff(np.searchsorted(delimiters, ends), prepend=0)
-    return bool((per_line == width - 1).all())
+    longest = int(np.diff(ends, prepend=-1).max()) if len(ends) else 0
+    return bool((per_line == width - 1).all()), longest
 
 
-def _csv_rows(text: str, delimiter: str) -> list[list[Any]]:
+def _csv_rows(text: str, delimiter: str, name: str = "") -> list[list[Any]]:
     text = text.removeprefix("\ufeff")
     if '"' not in text:  # nothing quoted (the usual export): plain splits are exact
         if "\r" in text:
@@ -400,10 +488,18 @@ def _csv_rows(text: str, delimiter: str) -> list[list[Any]]:
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        return [line.split(delimiter) for line in lines]
+        grid_too_big(name, len(lines), 1)
+        rows = [line.split(delimiter) for line in lines]
+        if lines and max(map(len, lines)) > MAX_CELL_CHARS:  # a long line may hold a long cell
+            for number, row in enumerate(rows, start=1):
+                if max(map(len, row)) > MAX_CELL_CHARS:
+                    cell_too_long(name, number)
+        return rows
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
+        if "field limit" in str(exc):  # the csv module's own cap on one cell
+            cell_too_long(name, None)
         raise InputError(f"not a readable CSV file: {_one_line(exc)}") from None
 
 
@@ -469,27 +565,47 @@ def read_html(path: Path, kind: str = "customers") -> Sheet:
     parser.feed(text)
     parser.close()
     table = max(parser.tables, key=len, default=[])
-    rows: list[list[Any]] = []
-    merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    taken: set[tuple[int, int]] = set()
-    for r, cells in enumerate(table):
-        row: list[Any] = []
-        c = 0
-        for value, colspan, rowspan in cells:
-            while (r, c) in taken:
-                c += 1
-            row.extend([""] * (c + 1 - len(row)))
-            row[c] = value
-            if colspan > 1 or rowspan > 1:
-                merged.append(((r, c), (r + rowspan - 1, c + colspan - 1)))
-                taken.update((r + dr, c + dc) for dr in range(rowspan) for dc in range(colspan))
-            c += colspan
-        rows.append(row)
+    rows, merged = _html_grid(table, path.name)
     if not rows:
         raise InputError(f"{path}: the web page holds no table")
     width = max(map(len, rows))
+    grid_too_big(path.name, len(rows), width)
     rows = [row + [""] * (width - len(row)) for row in rows]
     return _sheet_from_rows(path.name, rows, 1, kind, merged)
+
+
+def _html_grid(
+    table: list[list[tuple[str, int, int]]], name: str
+) -> tuple[list[list[Any]], list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """Rows of cells laid out as a browser does: a cell goes to the first column not
+    covered by a rowspan from above; spans become merged ranges.
+
+    The columns covered from above are kept per row as ranges, so a 1,000 × 1,000 span
+    costs 1,000 steps, not a million; the spans' total area is capped all the same.
+    """
+    rows: list[list[Any]] = []
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    below: dict[int, list[tuple[int, int]]] = {}  # row → [start, end) columns covered
+    spanned = 0
+    for r, cells in enumerate(table):
+        covered = sorted(below.pop(r, ()))
+        row: list[Any] = []
+        c = k = 0
+        for value, colspan, rowspan in cells:
+            while k < len(covered) and covered[k][0] <= c:
+                c = max(c, covered[k][1])
+                k += 1
+            row.extend([""] * (c + 1 - len(row)))
+            row[c] = value
+            if colspan > 1 or rowspan > 1:
+                spanned += colspan * rowspan
+                merges_too_big(name, spanned, MAX_SPANNED)
+                merged.append(((r, c), (r + rowspan - 1, c + colspan - 1)))
+                for dr in range(1, rowspan):
+                    below.setdefault(r + dr, []).append((c, c + colspan))
+            c += colspan
+        rows.append(row)
+    return rows, merged
 
 
 # ------------------------------------------------------------------------ workbooks
@@ -497,6 +613,14 @@ def read_html(path: Path, kind: str = "customers") -> Sheet:
 
 def _norm_sheet(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", halfwidth(name)).lower()
+
+
+#: What is let through when calamine fails. Everything else becomes an `InputError`:
+#: on some broken files calamine panics (found by fuzzing a damaged .xls: "slice index
+#: starts at 8192 but ends at 7801"), and pyo3 raises that as a PanicException, which
+#: derives from BaseException, not Exception, so `except Exception` let it crash the
+#: request or the CLI.
+_INTERRUPTS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 class Workbook:
@@ -508,14 +632,21 @@ class Workbook:
 
         self.path = path
         self._sheets: dict[str, Any] = {}
+        self._parts: dict[str, str] | None = None  # sheet → XML part, for a zip workbook
+        self._guarded: set[str] = set()
+        self._check_container()
         try:
             try:
                 self._book = CalamineWorkbook.from_path(str(path))
-            except Exception:  # the name says one format, the bytes another
+            except _INTERRUPTS:
+                raise
+            except BaseException:  # the name says one format, the bytes another
                 with path.open("rb") as handle:
                     self._book = CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
             self.sheet_names: list[str] = list(self._book.sheet_names)
-        except Exception as exc:  # calamine raises its own error types, zip and XML errors
+        except _INTERRUPTS:
+            raise
+        except BaseException as exc:  # calamine's own errors, zip and XML errors, panics
             raise InputError(f"cannot read {path}: {_one_line(exc)}") from None
 
     def find(
@@ -570,20 +701,66 @@ class Workbook:
                 best, best_score = name, score
         return best
 
+    def _check_container(self) -> None:
+        """Before calamine opens the file: refuse a zip bomb from the zip's directory, and
+        an .xls or .ods sheet whose cells span too much (calamine lays out every sheet
+        of those when it opens them)."""
+        with self.path.open("rb") as handle:
+            if handle.read(8) == _OLE2:
+                handle.seek(0)
+                for name, (rows, columns) in xls_extents(handle.read()).items():
+                    grid_too_big(name, rows, columns, MAX_WORKBOOK_CELLS)
+                return
+        try:
+            with zipfile.ZipFile(self.path) as book:
+                zip_too_big(self.path, book)
+                if "content.xml" in book.namelist() and "xl/workbook.xml" not in book.namelist():
+                    # calamine expands every .ods sheet when it opens the file
+                    for name, (rows, columns) in ods_extents(book.read("content.xml")).items():
+                        grid_too_big(name, rows, columns, MAX_WORKBOOK_CELLS)
+                else:
+                    self._parts = worksheet_parts(book)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+            return  # not a zip (an .xls) or a broken one: calamine says what is wrong
+
+    def _check_sheet(self, name: str) -> None:
+        """Refuse an .xlsx sheet whose cells span more than `MAX_WORKBOOK_CELLS`: calamine
+        would allocate the whole span (A1 … XFD1048576 is 512 GiB) and abort."""
+        if self._parts is None or name in self._guarded:
+            return
+        part = self._parts.get(name)
+        parts = [part] if part is not None else []
+        try:
+            with zipfile.ZipFile(self.path) as book:
+                if not parts:  # the workbook's sheet list is unreadable: check them all
+                    parts = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
+                for xml in parts:
+                    if xml.endswith(".xml"):
+                        sheet_too_big(self.path, book, xml, name)
+        except (zipfile.BadZipFile, OSError, zlib.error):
+            return
+        self._guarded.add(name)
+
     def _sheet(self, name: str) -> Any:
         if name not in self._sheets:
+            self._check_sheet(name)
             self._sheets[name] = self._book.get_sheet_by_name(name)
         return self._sheets[name]
 
     def _rows(self, name: str, limit: int) -> list[list[Any]]:
         try:
             return cast("list[list[Any]]", self._sheet(name).to_python(nrows=limit))
-        except Exception:
+        except _INTERRUPTS:
+            raise
+        except BaseException:  # a sheet too big or broken is not sniffed: not chosen
             return []
 
     def sheet(self, name: str, kind: str) -> Sheet:
         try:
             ws = self._sheet(name)
+            # what the checks before calamine could not follow (an .xlsb, an .xls they
+            # could not read) is still refused before it becomes Python lists
+            grid_too_big(name, int(ws.height), int(ws.width), MAX_WORKBOOK_CELLS)
             rows = ws.to_python(skip_empty_area=True)
             start = ws.start if ws.start is not None else (0, 0)
             start_row, start_col = int(start[0]), int(start[1])
@@ -591,7 +768,9 @@ class Workbook:
                 ((top - start_row, left - start_col), (bottom - start_row, right - start_col))
                 for (top, left), (bottom, right) in (ws.merged_cell_ranges or [])
             ]
-        except Exception as exc:
+        except (LimitError, *_INTERRUPTS):
+            raise
+        except BaseException as exc:
             raise InputError(f"cannot read sheet {name} of {self.path}: {_one_line(exc)}") from None
         if not rows:
             raise InputError(f"sheet {name} of {self.path} is empty")
@@ -1360,10 +1539,19 @@ def read_book(
 
     `lang` ("zh" or "en") is the language of the cell error messages.
     """
-    with _no_gc():
+    with _no_gc(), _limits_in(lang):
         return _read_book(
             path, reps_path, sheet=sheet, reps_sheet=reps_sheet, lang="en" if lang == "en" else "zh"
         )
+
+
+@contextmanager
+def _limits_in(lang: str) -> Iterator[None]:
+    """A cap's refusal worded in the reader's language."""
+    try:
+        yield
+    except LimitError as exc:
+        raise exc.in_language(lang) from None
 
 
 @contextmanager
@@ -1516,7 +1704,7 @@ def read_customer_rows(
     needed. With `with_reps`, a rep sheet named as usual (销售 / 销售人员 / Reps …) in the
     same workbook is read too. Raises `InputError` when the input is unusable."""
     lang = "en" if lang == "en" else "zh"
-    with _no_gc():
+    with _no_gc(), _limits_in(lang):
         customer_sheet, rep_sheet = _import_sheets(Path(path), sheet, with_reps)
         parsed, cols = _parse_customers(customer_sheet, lang, repeated_keys=True)
         reps = _rep_rows(rep_sheet, lang) if rep_sheet is not None else None

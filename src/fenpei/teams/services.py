@@ -104,7 +104,7 @@ def rep_update(viewer: Viewer, rep: Rep, **fields: Any) -> Rep:
     _require_manager(viewer)
     if not reps_visible_to(viewer).filter(pk=rep.pk).exists():
         raise Rep.DoesNotExist
-    locked = Rep.objects.select_for_update().get(pk=rep.pk)
+    locked = Rep.objects.select_for_update(no_key=True).get(pk=rep.pk)
     _rep_set(locked, fields)
     _rep_validate(viewer, locked)
     locked.save()

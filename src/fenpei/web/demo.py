@@ -10,11 +10,17 @@ Two halves:
 - `demo_load` writes it through the same services the app uses (derived keys, rescoring
   under the active policy, `owners_set` for the owners an import would bring) and runs a
   first allocation, so the demo shows what a real team sees after its first import.
-- `demo_activity` (data again, its own random stream) gives the ~90 days before the day:
-  follow-ups, deals won and lost, a tenth of the customers waiting in the pool (some with
-  a former owner), and owners' start dates, so that overdue next steps, reclaim warnings
-  and reclaimable customers are there at once; `demo_load` writes them with the follow-up
-  services' own rules (`customer_followup_effect`, `customer_deal_effect`).
+- `demo_activity` (data again, its own random stream) gives the year before the day:
+  when each customer arrived (a quarter of those after the first run came one by one and
+  were routed on arrival), follow-ups, deals won and lost, a tenth of the customers
+  waiting in the pool (some with a former owner), and owners' start dates, so that
+  overdue next steps, reclaim warnings and reclaimable customers are there at once, and
+  dashboards, reviews and the win-rate backtest have months to look at; `demo_load`
+  writes them with the follow-up services' own rules (`customer_followup_effect`,
+  `customer_deal_effect`).
+- Deals are won or lost by a hidden skill per rep and industry (`win_probability`), which
+  nothing in the app reads: the optional win-rate term in the fit must find it in the
+  deals, and benchmarks/backtest_performance.py measures whether it does.
 """
 
 from __future__ import annotations
@@ -34,8 +40,11 @@ from django.utils import timezone
 from pypinyin import lazy_pinyin
 
 from fenpei.allocation.models import Assignment, AssignmentSource, Run, RunStatus
+from fenpei.allocation.routing import customer_best_rep
 from fenpei.allocation.selectors import policy_current
 from fenpei.allocation.services import OwnerChange, owners_set, run_apply, run_compute, run_create
+from fenpei.appeals.models import Appeal, AppealEvent, AppealEventKind, AppealKind
+from fenpei.appeals.services import appeal_approve, appeal_open, appeal_reject
 from fenpei.customers.models import Customer, Intent, Stage
 from fenpei.customers.services import customer_derive, customers_rescore
 from fenpei.engine.duplicates import normalise_name
@@ -44,6 +53,7 @@ from fenpei.followups.services import customer_deal_effect, customer_followup_ef
 from fenpei.goals.models import Metric, PeriodKind
 from fenpei.goals.selectors import period_start_of
 from fenpei.goals.services import feedback_give, goals_set
+from fenpei.pool.models import PoolEvent, PoolEventKind, ReclaimRule
 from fenpei.tables.regions import PROVINCES
 from fenpei.tables.values import CREDIT_CODE_CHARS, credit_code_check
 from fenpei.teams.access import viewer_of
@@ -681,6 +691,29 @@ RECLAIM_NO_FOLLOWUP_DAYS = 30
 RECLAIM_NO_DEAL_DAYS = 180
 WARN_DAYS = 7
 
+#: The history reaches back this far: customers arrive, deals close and follow-ups are
+#: logged over the last year, so dashboards, reviews and the win-rate backtest have months
+#: to look at.
+HISTORY_DAYS = 365
+#: Share of the import's owners who have had their customer for 6–12 months (the rest got
+#: theirs 3–6 months ago): their deals and follow-ups make the older half of the history.
+LONG_TENURE_SHARE = 0.5
+#: Share of the customers the first run would take that in fact arrived after it, one by
+#: one, and were routed on arrival (`AssignmentSource.ROUTE`, dated the arrival day).
+ARRIVAL_SHARE = 0.25
+#: Share of the contacted customers with an earlier deal in the last three months as
+#: well (a first order before the renewal, a lost bid before the won one).
+EARLIER_DEAL_SHARE = 0.35
+#: Win rate of a mid-level rep of average skill. A rep's real rate in an industry is this
+#: times a hidden skill (log-normal, σ below, one draw per rep and industry), times the
+#: level's factor, and a little higher in the industries the rep lists as theirs. Nobody
+#: in the app sees these numbers: only the deals they cause, which is what the optional
+#: win-rate term in the fit has to learn from (benchmarks/backtest_performance.py).
+BASE_WIN_RATE = 0.36
+SKILL_SIGMA = 0.5
+LEVEL_WIN_FACTOR = {Level.JUNIOR: 0.8, Level.MID: 1.0, Level.SENIOR: 1.2}
+OWN_INDUSTRY_WIN_FACTOR = 1.15
+
 #: Share of the imported owners' customers without deals that went 200+ days without one,
 #: though still contacted: reclaimable under the no-deal rule.
 STALE_SHARE = 0.15
@@ -690,8 +723,7 @@ PROFILES: dict[str, float] = {
     "overdue": 0.12,  # contacted recently, next step due and not done
     "warning": 0.12,  # last contact 23–29 days ago: the owner is being warned
     "idle": 0.05,  # no contact for 31+ days (or never): reclaimable
-    "won": 0.13,  # a deal won in the last 90 days
-    "lost": 0.06,  # a deal lost in the last 60 days
+    "deal": 0.19,  # a deal closed in the last 80 days, won or lost by the owner's skill
 }
 
 _NOTES: dict[str, tuple[str, ...]] = {
@@ -752,9 +784,26 @@ class DemoFollowUp:
 class DemoDeal:
     customer: str
     closed_on: date
-    result: str  # won / lost
-    amount: int  # yuan
+    result: str  # won / lost; "" = decided when loaded, by the owner the first run gives
+    amount: int  # yuan, if won (a lost deal records what was quoted)
     note: str
+    rep: str = ""  # who closed it; "" = whoever owns the customer at load
+    draw: float = 0.0  # uniform 0–1: won when below the closing rep's win probability
+
+
+def win_probability(rep: DemoRep, industry: str, seed: int = SEED) -> float:
+    """The hidden chance that `rep` wins a deal in `industry` (see BASE_WIN_RATE). The
+    same rep, industry and seed always give the same number."""
+    skill = random.Random(f"{seed}:{rep.key}:{industry}").lognormvariate(0.0, SKILL_SIGMA)
+    p = BASE_WIN_RATE * skill * LEVEL_WIN_FACTOR[Level(rep.level)]
+    if industry in rep.industries:
+        p *= OWN_INDUSTRY_WIN_FACTOR
+    return min(max(p, 0.05), 0.85)
+
+
+def deal_result(deal: DemoDeal, rep: DemoRep, industry: str, seed: int = SEED) -> str:
+    """Won or lost: the deal's own draw against the closing rep's win probability."""
+    return "won" if deal.draw < win_probability(rep, industry, seed) else "lost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -775,6 +824,10 @@ class DemoActivity:
     profiles: tuple[tuple[str, str, int], ...]
     followups: tuple[DemoFollowUp, ...]
     deals: tuple[DemoDeal, ...]
+    #: customer → days before the demo's day it was entered (every customer)
+    created: tuple[tuple[str, int], ...] = ()
+    #: customers that arrived after the first run and were routed on arrival
+    arrivals: frozenset[str] = frozenset()
 
 
 def _contact(
@@ -804,7 +857,9 @@ def _history(
     """Contacts from `first` to `last` (the last one on `last`), each next step due
     between its contact and the next one, the last one's next step left to the caller."""
     span = (last - first).days
-    n_before = min(rng.choice((0, 1, 1, 2, 3)), max(span // 7, 0))
+    # About the same pace in every quarter of a long relationship.
+    n_before = sum(rng.choice((0, 1, 1, 2, 3)) for _ in range(max(1, math.ceil(span / 90))))
+    n_before = min(n_before, max(span // 7, 0))
     days = sorted(rng.sample(range(span), n_before)) if n_before else []
     out = []
     for i, offset in enumerate(days):
@@ -815,18 +870,53 @@ def _history(
     return out
 
 
+def _deal(
+    rng: random.Random,
+    c: DemoCustomer,
+    closed: date,
+    owner: DemoRep | None,
+    seed: int,
+) -> DemoDeal:
+    """A deal closed on `closed`: decided now when the closing rep is known (the import's
+    owners), else when the demo is loaded and the first run has given the customer a rep."""
+    draw = rng.random()
+    quoted = int(round(rng.lognormvariate(math.log(90_000), 0.8), -2))
+    deal = DemoDeal(c.key, closed, "", quoted, "", owner.key if owner else "", draw)
+    if owner is None:
+        return deal
+    result = deal_result(deal, owner, c.industry, seed)
+    return replace(deal, result=result, note=_deal_note(rng, result))
+
+
+def _deal_note(rng: random.Random, result: str) -> str:
+    return rng.choice(_WON_NOTES if result == "won" else _LOST_NOTES)
+
+
 def _activity_of(
-    rng: random.Random, c: DemoCustomer, profile: str, today: date
-) -> tuple[int, list[DemoFollowUp], list[DemoDeal]]:
-    """(days since the owner got it, follow-ups, deals) of one owned customer."""
-    if profile == "stale":
-        owned_days = rng.randint(RECLAIM_NO_DEAL_DAYS + 20, 330)
-    elif c.owner:  # an owner the import brought: had it before the first run
-        owned_days = rng.randint(FIRST_RUN_DAYS_AGO + 5, RECLAIM_NO_DEAL_DAYS - 10)
-    else:
-        owned_days = FIRST_RUN_DAYS_AGO
-    start = today - timedelta(days=min(owned_days, 90) - 1)
+    rng: random.Random,
+    c: DemoCustomer,
+    profile: str,
+    today: date,
+    *,
+    owned_days: int,
+    owner: DemoRep | None,
+    seed: int,
+) -> tuple[list[DemoFollowUp], list[DemoDeal]]:
+    """(follow-ups, deals) of one customer owned for `owned_days` by `owner` (None: the
+    rep the first run or routing will give it)."""
+    start = today - timedelta(days=owned_days - 1)
     deals: list[DemoDeal] = []
+    contacts: list[DemoFollowUp] = []
+    # Deals from before the last three months, by the import's owner: the older half of
+    # the history the win-rate backtest learns from.
+    if owner is not None and owned_days > FIRST_RUN_DAYS_AGO + 10 and profile != "stale":
+        span = range(FIRST_RUN_DAYS_AGO, owned_days - 5)
+        # About one deal in 75 days: the same pace whenever the relationship began.
+        n = sum(rng.random() < 0.8 for _ in range(math.ceil(len(span) / 60)))
+        for ago in sorted(rng.sample(span, min(len(span), n)), reverse=True):
+            closed = today - timedelta(days=ago)
+            deals.append(_deal(rng, c, closed, owner, seed))
+            contacts.append(_contact(rng, c.key, closed - timedelta(days=rng.randint(0, 3)), None))
     if profile in ("active", "stale"):
         last = today - timedelta(days=rng.randint(1, 18))
         due: date | None = today + timedelta(days=rng.randint(1, 21))
@@ -837,38 +927,60 @@ def _activity_of(
         last = today - timedelta(days=rng.randint(RECLAIM_NO_FOLLOWUP_DAYS - WARN_DAYS, 29))
         due = last + timedelta(days=rng.randint(3, 14)) if rng.random() < 0.4 else None
     elif profile == "idle":
-        if rng.random() < 0.4:  # never contacted since the first run
-            return owned_days, [], []
+        if rng.random() < 0.4:  # never contacted since the owner got it (but the deals)
+            return contacts, deals
         last = today - timedelta(days=rng.randint(RECLAIM_NO_FOLLOWUP_DAYS + 1, 75))
         due = last + timedelta(days=rng.randint(3, 14))
-    else:  # won / lost: a deal, the contacts that led to it, and one after a win
-        closed = today - timedelta(days=rng.randint(3, 80 if profile == "won" else 60))
+    else:  # a deal, the contacts that led to it, and one after it
+        closed = today - timedelta(days=rng.randint(3, min(80, owned_days - 3)))
         last = closed - timedelta(days=rng.randint(0, 3))
         due = None
-        won = profile == "won"
-        amount = int(round(rng.lognormvariate(math.log(80_000 if won else 120_000), 0.8), -2))
-        note = rng.choice(_WON_NOTES if won else _LOST_NOTES)
-        deals.append(DemoDeal(c.key, closed, "won" if won else "lost", amount, note))
-    last = max(last, start)
+        deals.append(_deal(rng, c, closed, owner, seed))
+    if last < start:  # owned for less time than the profile's gap: move the contact up
+        due = due + (start - last) if due is not None else None
+        last = start
+    # An earlier deal in the last three months, won or lost, before the latest contact.
+    earliest = max(start, today - timedelta(days=FIRST_RUN_DAYS_AGO)) + timedelta(days=7)
+    gap = (last - earliest).days - 5
+    if profile != "idle" and gap > 0 and rng.random() < EARLIER_DEAL_SHARE:
+        closed = earliest + timedelta(days=rng.randrange(gap))
+        deals.insert(len(deals) - (profile == "deal"), _deal(rng, c, closed, owner, seed))
+        contacts.append(_contact(rng, c.key, closed - timedelta(days=rng.randint(0, 3)), None))
     followups = _history(rng, c.key, start, last)
     followups.append(_contact(rng, c.key, last, due))
-    if deals and deals[0].result == "won" and deals[0].closed_on < today - timedelta(days=7):
-        after = deals[0].closed_on + timedelta(days=rng.randint(2, 7))
+    followups += [f for f in contacts if f.contact_at.date() >= start]
+    if profile == "deal" and deals[-1].closed_on < today - timedelta(days=7):
+        after = deals[-1].closed_on + timedelta(days=rng.randint(2, 7))
         followups.append(_contact(rng, c.key, after, today + timedelta(days=rng.randint(5, 40))))
-    return owned_days, followups, deals
+    return followups, deals
+
+
+def _owned_days(rng: random.Random, c: DemoCustomer, profile: str, arrived: int | None) -> int:
+    """How long the current owner has had the customer, as of the demo's day."""
+    if profile == "stale":
+        return rng.randint(RECLAIM_NO_DEAL_DAYS + 20, 330)
+    if c.owner:  # an owner the import brought: had it before the first run
+        if rng.random() < LONG_TENURE_SHARE:
+            return rng.randint(RECLAIM_NO_DEAL_DAYS + 5, HISTORY_DAYS - 5)
+        return rng.randint(FIRST_RUN_DAYS_AGO + 5, RECLAIM_NO_DEAL_DAYS - 10)
+    return arrived if arrived is not None else FIRST_RUN_DAYS_AGO
 
 
 def demo_activity(
     company: DemoCompany, seed: int = SEED, today: date = REFERENCE_DATE
 ) -> DemoActivity:
-    """Follow-ups, deals and the pool of the demo company, as data. Same company, seed and
-    day → the same activity. Customers the first run leaves unassigned simply get none."""
+    """A year of history of the demo company, as data: when each customer arrived, the
+    follow-ups, the deals, the pool and its former owners. Same company, seed and day →
+    the same activity. Customers the first run leaves unassigned simply get none."""
     rng = random.Random(seed + 1)  # its own stream: the company's data does not move
     reps_of_team: dict[str, list[DemoRep]] = {}
+    rep_of = {r.key: r for r in company.reps}
     for r in company.reps:
         if r.status != RepStatus.DEPARTED:
             reps_of_team.setdefault(r.team, []).append(r)
     pool: set[str] = set()
+    arrivals: set[str] = set()
+    created: list[tuple[str, int]] = []
     past: list[DemoPastOwner] = []
     profiles: list[tuple[str, str, int]] = []
     followups: list[DemoFollowUp] = []
@@ -876,6 +988,7 @@ def demo_activity(
     names, weights = list(PROFILES), list(PROFILES.values())
     for c in company.customers:
         if c.region in OUTSIDE_PROVINCES:
+            created.append((c.key, rng.randint(1, HISTORY_DAYS)))
             continue
         if not c.owner and c.team and rng.random() < POOL_SHARE / 0.8:
             pool.add(c.key)
@@ -885,22 +998,43 @@ def demo_activity(
                 until = today - timedelta(days=rng.randint(5, 60))
                 since = until - timedelta(days=rng.randint(45, 120))
                 past.append(DemoPastOwner(c.key, rep.key, since, until))
+                created.append((c.key, (today - since).days + rng.randint(0, 30)))
                 last = until - timedelta(days=RECLAIM_NO_FOLLOWUP_DAYS + rng.randint(0, 10))
                 followups += _history(rng, c.key, since + timedelta(days=1), last, rep.key)
                 followups.append(_contact(rng, c.key, last, None, rep.key))
+            else:
+                created.append((c.key, rng.randint(1, HISTORY_DAYS)))
             continue
+        arrived = None
+        if not c.owner and rng.random() < ARRIVAL_SHARE:
+            arrived = rng.randint(10, FIRST_RUN_DAYS_AGO - 5)
+            arrivals.add(c.key)
         if c.owner and not (c.deal_count or c.locked) and rng.random() < STALE_SHARE:
             # Only a customer the import brought, without deals, can have gone 180 days
-            # without one: everyone else got their owner with the first run.
+            # without one: everyone else got their owner with the first run or later.
             profile = "stale"
         else:
             profile = rng.choices(names, weights=weights)[0]
-        owned_days, fs, ds = _activity_of(rng, c, profile, today)
+        owned_days = _owned_days(rng, c, profile, arrived)
+        if arrived is not None:
+            created.append((c.key, arrived))
+        elif c.owner:
+            created.append((c.key, owned_days + rng.randint(0, 90)))
+        else:  # the backlog the first run sorted out
+            created.append((c.key, FIRST_RUN_DAYS_AGO + rng.randint(1, 270)))
+        owner = rep_of[c.owner] if c.owner else None
+        fs, ds = _activity_of(rng, c, profile, today, owned_days=owned_days, owner=owner, seed=seed)
         profiles.append((c.key, profile, owned_days))
         followups += fs
         deals += ds
     return DemoActivity(
-        frozenset(pool), tuple(past), tuple(profiles), tuple(followups), tuple(deals)
+        frozenset(pool),
+        tuple(past),
+        tuple(profiles),
+        tuple(followups),
+        tuple(deals),
+        tuple(created),
+        frozenset(arrivals),
     )
 
 
@@ -1025,30 +1159,136 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 
 def _past_owners_write(activity: DemoActivity, customers: dict[str, Customer]) -> None:
-    """The pool customers that had an owner: given and reclaimed through `owners_set`,
-    then dated back to when that happened."""
+    """The pool customers that had an owner: claimed from the pool and reclaimed for want
+    of follow-ups, through `owners_set` and dated back to when that happened, with the
+    pool's own events (so the pool's size over time can be told from them)."""
     reps = {r.key: r for r in Rep.objects.all()}
+    events = []
     for past in activity.past_owners:
         customer = customers[past.customer]
+        rep = reps[past.rep]
         owners_set(
-            [OwnerChange(customer, reps[past.rep], [{"kind": "manual", "note": ""}])],
-            source=AssignmentSource.MANUAL,
-            user_id=None,
+            [OwnerChange(customer, rep, [{"kind": "claim"}])],
+            source=AssignmentSource.CLAIM,
+            user_id=rep.user_id,
             note="演示数据 / demo data",
+            at=_at(past.since),
         )
+        idle = RECLAIM_NO_FOLLOWUP_DAYS + (past.until - past.since).days % 10
+        events += [
+            PoolEvent(
+                kind=PoolEventKind.CLAIM,
+                customer=customer,
+                rep=rep,
+                team_id=customer.team_id,
+                user_id=rep.user_id,
+                at=_at(past.since),
+                day=past.since,
+            ),
+            PoolEvent(
+                kind=PoolEventKind.RECLAIM,
+                customer=customer,
+                rep=rep,
+                team_id=customer.team_id,
+                reason=f"{RECLAIM_NO_FOLLOWUP_DAYS} 天未跟进，回收到公海",
+                rule=ReclaimRule.NO_FOLLOWUP,
+                days=idle,
+                at=_at(past.until, 2),
+                day=past.until,
+            ),
+        ]
         owners_set(
             [OwnerChange(customer, None, [])],
             source=AssignmentSource.MANUAL,
             user_id=None,
             end_reason=f"{RECLAIM_NO_FOLLOWUP_DAYS} 天未跟进，回收到公海",
+            audit_source="reclaim",
+            at=_at(past.until, 2),
         )
-        Assignment.objects.filter(customer=customer).update(
-            started_at=_at(past.since), ended_at=_at(past.until, 2)
-        )
+    PoolEvent.objects.bulk_create(events, batch_size=500)
 
 
 @transaction.atomic
-def _activity_write(activity: DemoActivity, today: date, run_id: int) -> tuple[int, int]:
+def _arrivals_route(activity: DemoActivity, today: date, admin: User) -> int:
+    """The customers that arrived after the first run, routed one by one in the order they
+    came (oldest first), each to the rep the objective prefers given the loads of the
+    moment, as `customer_route` does on creation; one write for all of them."""
+    days = dict(activity.created)
+    customers = sorted(
+        Customer.objects.filter(key__in=activity.arrivals, owner__isnull=True),
+        key=lambda c: (-days[c.key], c.key),
+    )
+    reps = list(Rep.objects.exclude(status=RepStatus.DEPARTED).order_by("pk"))
+    loads = dict(
+        Customer.objects.filter(owner__isnull=False)
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .values_list("owner_id", "n")
+    )
+    policy = policy_current()
+    routed = 0
+    for customer in customers:
+        candidates = [r for r in reps if r.team_id == customer.team_id or not customer.team_id]
+        rep, reasons = customer_best_rep(customer, candidates, loads, policy)
+        if rep is None:
+            continue
+        loads[rep.pk] = loads.get(rep.pk, 0) + 1
+        # Dated the day it arrived, in the history and in the audit trail alike.
+        routed += owners_set(
+            [OwnerChange(customer, rep, reasons)],
+            source=AssignmentSource.ROUTE,
+            user_id=admin.pk,
+            note="演示数据 / demo data",
+            at=_at(today - timedelta(days=days[customer.key]), 9),
+        )
+    return routed
+
+
+def _created_write(activity: DemoActivity, today: date) -> None:
+    """Every customer dated to the day it was entered (spread over the last year)."""
+    days = dict(activity.created)
+    rows = list(Customer.objects.filter(key__in=days).only("pk", "key"))
+    for row in rows:
+        row.created_at = _at(today - timedelta(days=days[row.key]), 9)
+    Customer.objects.bulk_update(rows, ["created_at"], batch_size=500)
+
+
+def _deal_rows(
+    activity: DemoActivity,
+    customers: dict[str, Customer],
+    touched: dict[str, Customer],
+    *,
+    company_reps: dict[str, DemoRep],
+    reps: dict[str, Rep],
+    seed: int,
+) -> list[Deal]:
+    """The deals, oldest first, each applied to its customer by the follow-up services'
+    rule; a deal left open by the data is decided by its closing rep's hidden skill."""
+    rows = []
+    for d in sorted(activity.deals, key=lambda d: (d.closed_on, d.customer)):
+        customer = customers[d.customer]
+        if d.customer not in touched or customer.owner is None:
+            continue
+        rep = reps[d.rep] if d.rep else customer.owner
+        result = d.result or deal_result(d, company_reps[rep.key], customer.industry, seed)
+        note = d.note or _deal_note(random.Random(f"{seed}:{d.customer}:{d.closed_on}"), result)
+        deal = Deal(
+            customer=customer,
+            rep=rep,
+            author=rep.user,
+            result=result,
+            amount=Decimal(d.amount),
+            closed_on=d.closed_on,
+            note=note,
+        )
+        customer_deal_effect(customer, deal, latest=True)  # oldest first: the last one wins
+        rows.append(deal)
+    return rows
+
+
+def _activity_write(
+    activity: DemoActivity, company: DemoCompany, today: date, run_id: int, seed: int
+) -> tuple[int, int]:
     """Owners' start dates, follow-ups and deals, with their effect on the customers (the
     follow-up services' own rules). → (follow-ups, deals) written."""
     first_run = _at(today - timedelta(days=FIRST_RUN_DAYS_AGO))
@@ -1088,22 +1328,10 @@ def _activity_write(activity: DemoActivity, today: date, run_id: int) -> tuple[i
         customer_followup_effect(customer, followup)
         touched[f.customer] = customer
         followups.append(followup)
-    deals = []
-    for d in activity.deals:
-        customer = customers[d.customer]
-        if d.customer not in touched or customer.owner is None:
-            continue
-        deal = Deal(
-            customer=customer,
-            rep=customer.owner,
-            author=customer.owner.user,
-            result=d.result,
-            amount=Decimal(d.amount),
-            closed_on=d.closed_on,
-            note=d.note,
-        )
-        customer_deal_effect(customer, deal, latest=True)  # one deal per customer here
-        deals.append(deal)
+    company_reps = {r.key: r for r in company.reps}
+    deals = _deal_rows(
+        activity, customers, touched, company_reps=company_reps, reps=reps, seed=seed
+    )
     FollowUp.objects.bulk_create(followups, batch_size=500)
     Deal.objects.bulk_create(deals, batch_size=500)
     rows = list(touched.values())
@@ -1138,8 +1366,11 @@ def demo_load(today: date | None = None, *, seed: int = SEED) -> DemoLoaded | No
     activity = demo_activity(company, seed, day)
     admin, owned = _company_write(company, day)
     viewer = viewer_of(admin)
-    # Everyone without an owner but the customers meant to wait in the pool.
-    waiting = Customer.objects.filter(owner__isnull=True).exclude(key__in=activity.pool)
+    # Everyone without an owner but the customers meant to wait in the pool and those
+    # that arrived after the first run (routed on arrival below).
+    waiting = Customer.objects.filter(owner__isnull=True).exclude(
+        key__in=activity.pool | activity.arrivals
+    )
     run = run_create(
         viewer,
         scope="selection",
@@ -1151,33 +1382,104 @@ def demo_load(today: date | None = None, *, seed: int = SEED) -> DemoLoaded | No
         # wants the allocation before it serves, and the task skips a computed run.
         run_compute(run.pk)
     assigned = run_apply(viewer, run.pk)
-    followups, deals = _activity_write(activity, day, run.pk)
+    assigned += _arrivals_route(activity, day, admin)
+    _created_write(activity, day)
+    followups, deals = _activity_write(activity, company, day, run.pk, seed)
     _goals_write(day)
+    _appeals_write(day)
     return DemoLoaded(len(company.customers), owned, run.pk, assigned, followups, deals)
 
 
 def _goals_write(today: date) -> None:
-    """This month's goals for the 华东 reps and two feedback notes, so 目标与反馈 and the
-    reps' progress bars have something to show."""
-    team = Team.objects.filter(name="华东").select_related("manager").first()
-    if team is None or team.manager is None:
+    """Last month's and this month's goals for every team and its reps, this quarter's
+    for the teams, and two feedback notes in 华东, so 目标与反馈, the reps' progress bars
+    and the review of last month have something to show."""
+    this_month = period_start_of(PeriodKind.MONTH, today)
+    last_month = period_start_of(PeriodKind.MONTH, this_month - timedelta(days=1))
+    quarter = period_start_of(PeriodKind.QUARTER, today)
+    for team in Team.objects.select_related("manager").order_by("name"):
+        if team.manager is None:
+            continue
+        manager = viewer_of(team.manager)
+        reps = list(team.reps.filter(status=RepStatus.ACTIVE).order_by("key"))
+        targets: dict[tuple[int, str], Decimal | None] = {}
+        for i, rep in enumerate(reps):
+            targets[(rep.pk, Metric.WON_AMOUNT)] = Decimal(200_000 + 50_000 * (i % 3))
+            targets[(rep.pk, Metric.NEW_CUSTOMERS)] = Decimal(5)
+            targets[(rep.pk, Metric.FOLLOWUPS)] = Decimal(30)
+        team_target: dict[tuple[int, str], Decimal | None] = {
+            (team.pk, Metric.WON_AMOUNT): Decimal(250_000 * max(len(reps), 1))
+        }
+        for month in (last_month, this_month):
+            goals_set(
+                manager, PeriodKind.MONTH, month, rep_targets=targets, team_targets=team_target
+            )
+        quarter_target: dict[tuple[int, str], Decimal | None] = {
+            (team.pk, Metric.WON_AMOUNT): Decimal(700_000 * max(len(reps), 1))
+        }
+        goals_set(manager, PeriodKind.QUARTER, quarter, rep_targets={}, team_targets=quarter_target)
+    east = Team.objects.filter(name="华东").select_related("manager").first()
+    if east is None or east.manager is None:
         return
-    manager = viewer_of(team.manager)
-    reps = list(team.reps.filter(status=RepStatus.ACTIVE).order_by("key"))
-    targets: dict[tuple[int, str], Decimal | None] = {}
-    for i, rep in enumerate(reps):
-        targets[(rep.pk, Metric.WON_AMOUNT)] = Decimal(200_000 + 50_000 * (i % 3))
-        targets[(rep.pk, Metric.NEW_CUSTOMERS)] = Decimal(5)
-        targets[(rep.pk, Metric.FOLLOWUPS)] = Decimal(30)
-    month = period_start_of(PeriodKind.MONTH, today)
-    team_target: dict[tuple[int, str], Decimal | None] = {
-        (team.pk, Metric.WON_AMOUNT): Decimal(250_000 * max(len(reps), 1))
-    }
-    goals_set(manager, PeriodKind.MONTH, month, rep_targets=targets, team_targets=team_target)
+    manager = viewer_of(east.manager)
+    reps = list(east.reps.filter(status=RepStatus.ACTIVE).order_by("key"))
     with_login = [r for r in reps if r.user_id is not None] or reps
     notes = ["本月跟进节奏不错，继续保持。", "大客户的下一步要写清楚截止日期。"]
     for rep, text in zip(with_login[:2] * 2, notes, strict=False):
         feedback_give(manager, rep, text)
+
+
+def _appeals_write(today: date) -> None:
+    """Three appeals of the rep login (E04) in the last weeks, so the queue, the appeal
+    trail and the review of last month show each outcome: a hand-back rejected two weeks
+    ago, a claim on a pool customer still open, and a hand-back approved today (an owner
+    change is recorded when it happens, so that one is decided now)."""
+    login = User.objects.filter(username="rep").first()
+    east = Team.objects.filter(name="华东").select_related("manager").first()
+    if login is None or east is None or east.manager is None:
+        return
+    rep, manager = viewer_of(login), viewer_of(east.manager)
+    own = list(
+        Customer.objects.filter(owner__user=login, locked=False)
+        .exclude(stage=Stage.WON)
+        .order_by("key")[:2]
+    )
+    pool = Customer.objects.filter(owner__isnull=True, team=east).order_by("key").first()
+    if len(own) < 2 or pool is None:
+        return
+    rejected = appeal_open(
+        rep,
+        kind=AppealKind.HAND_BACK,
+        reason="客户说明年再谈，想先放回公海。",
+        customer_id=own[0].pk,
+    )
+    appeal_reject(manager, rejected.pk, "先保持跟进，下个月再看。")
+    _appeal_dated(
+        rejected.pk, opened=today - timedelta(days=16), decided=today - timedelta(days=14)
+    )
+    claimed = appeal_open(
+        rep,
+        kind=AppealKind.CLAIM,
+        reason="去年展会上就是我对接的，有名片为证。",
+        customer_id=pool.pk,
+    )
+    _appeal_dated(claimed.pk, opened=today - timedelta(days=9), decided=None)
+    approved = appeal_open(
+        rep, kind=AppealKind.HAND_BACK, reason="对方已换供应商，跟不动了。", customer_id=own[1].pk
+    )
+    _appeal_dated(approved.pk, opened=today - timedelta(days=3), decided=None)
+    appeal_approve(manager, approved.pk, None, "同意，放回公海。")
+
+
+def _appeal_dated(appeal_id: int, *, opened: date, decided: date | None) -> None:
+    Appeal.objects.filter(pk=appeal_id).update(
+        created_at=_at(opened, 11), **({"decided_at": _at(decided, 16)} if decided else {})
+    )
+    for event in AppealEvent.objects.filter(appeal_id=appeal_id):
+        opening = event.kind == AppealEventKind.OPENED
+        if opening or decided is not None:
+            event.at = _at(opened, 11) if opening else _at(decided or opened, 16)
+            event.save(update_fields=["at"])
 
 
 # ------------------------------------------------------------------------- overview

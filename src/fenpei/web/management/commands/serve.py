@@ -130,6 +130,13 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         mode = mode_choose(workers=workers, production=production, threads=threads)
+        if settings.HTTPS:
+            self.stderr.write(
+                "Fenpei: note: HTTPS only (debug is off): plain-HTTP requests are redirected to "
+                "https:// and login cookies travel over HTTPS only. Behind a proxy that "
+                "terminates TLS set FENPEI_PROXY_SSL_HEADER; to serve plain HTTP on a trusted "
+                "network set FENPEI_HTTPS=0 (docs/deploy.md)."
+            )
         if mode.workers is None:
             self._serve_embedded(host, port, worker=not no_worker)
         else:
