@@ -78,7 +78,7 @@ def _unnamed(
 
 #: patterns with no name (so no row can name them), each with why it needs none
 UNNAMED = {
-    "api/^.*$": "the API's catch-all: a JSON 404 for any unknown path, whoever asks",
+    "api/^[\\s\\S]*$": "the API's catch-all: a JSON 404 for any unknown path, whoever asks",
 }
 
 

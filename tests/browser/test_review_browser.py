@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from python_calamine import CalamineWorkbook
-from tests.browser.conftest import browser, login  # noqa: F401 (the browser fixture)
+from tests.browser.conftest import login
 from tests.conftest import PASSWORD, Company
 from tests.reviews.review_setup import october
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def phone(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(
         locale="zh-CN", viewport={"width": 390, "height": 844}, accept_downloads=True
     )
