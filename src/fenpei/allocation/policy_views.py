@@ -57,6 +57,15 @@ def _reader(request: HttpRequest) -> Viewer:
     return viewer
 
 
+def policy_saved(request: HttpRequest, version: PolicyVersion) -> HttpResponse:
+    """Back to the policy page, saying which version is now in force (editor, TOML, what-if)."""
+    messages.success(
+        request,
+        _("Policy saved as version %(number)s; it is now active.") % {"number": version.number},
+    )
+    return redirect("allocation:policy")
+
+
 def _editor(request: HttpRequest) -> Viewer:
     viewer = viewer_of(request.user)
     if not viewer.can_manage:
@@ -134,12 +143,7 @@ def _policy_save(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(
-                request,
-                _("Policy saved as version %(number)s; it is now active.")
-                % {"number": version.number},
-            )
-            return redirect("allocation:policy")
+            return policy_saved(request, version)
     return _editor_page(request, viewer, form, rules)
 
 
@@ -168,12 +172,7 @@ def policy_toml_save(request: HttpRequest) -> HttpResponse:
             for message in exc.messages:
                 toml_form.add_error("toml", message)
         else:
-            messages.success(
-                request,
-                _("Policy saved as version %(number)s; it is now active.")
-                % {"number": version.number},
-            )
-            return redirect("allocation:policy")
+            return policy_saved(request, version)
     engine_policy = policy_current()
     form = PolicyForm(initial=policy_initial(engine_policy))
     rules = RuleFormSet(initial=rules_initial(engine_policy), prefix="rules")

@@ -276,21 +276,12 @@ def whatif_current(viewer: Viewer, draft: Policy, team_id: int | None = None) ->
         )
         for j, r in enumerate(reps)
     ]
-    cmp = compare(
-        owner=_owner_index(customers, reps),
-        before_tier=active.tier,
-        active=active,
-        draft=drafted,
-        value=table.potential_value,
-        reps=sides,
-    )
-    return WhatIf(
-        kind="current",
-        comparison=cmp,
-        loads=_load_rows(reps, (capacity, draft_capacity), cmp, None),
-        differ=_differ_rows(customers, reps, cmp, active, drafted),
-        customers=len(customers),
-        seconds=round(time.monotonic() - started, 2),
+    return _whatif(
+        "current",
+        _Sides(customers, reps, sides, table.potential_value),
+        (active, drafted),
+        (capacity, draft_capacity),
+        started=started,
     )
 
 
@@ -353,23 +344,58 @@ def whatif_arrivals(
         )
         for j, r in enumerate(reps)
     ]
+    return _whatif(
+        "arrivals",
+        _Sides(customers, reps, sides, table.potential_value),
+        (active, drafted),
+        (capacity, draft_capacity),
+        started=started,
+        start=start,
+        since=since,
+        left_out=total - len(customers),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Sides:
+    """What both comparisons compare: the customers, the reps and their starting books."""
+
+    customers: list[Customer]
+    reps: list[Rep]
+    sides: list[RepSide]
+    value: np.ndarray
+
+
+def _whatif(
+    kind: str,
+    what: _Sides,
+    outcomes: tuple[Outcome, Outcome],
+    capacities: tuple[list[int], list[int]],
+    *,
+    started: float,
+    start: list[int] | None = None,
+    since: date | None = None,
+    left_out: int = 0,
+) -> WhatIf:
+    """The active and the draft outcome side by side, as the page shows them."""
+    active, drafted = outcomes
     cmp = compare(
-        owner=_owner_index(customers, reps),
+        owner=_owner_index(what.customers, what.reps),
         before_tier=active.tier,
         active=active,
         draft=drafted,
-        value=table.potential_value,
-        reps=sides,
+        value=what.value,
+        reps=what.sides,
     )
     return WhatIf(
-        kind="arrivals",
+        kind=kind,
         comparison=cmp,
-        loads=_load_rows(reps, (capacity, draft_capacity), cmp, start),
-        differ=_differ_rows(customers, reps, cmp, active, drafted),
-        customers=len(customers),
+        loads=_load_rows(what.reps, capacities, cmp, start),
+        differ=_differ_rows(what.customers, what.reps, cmp, active, drafted),
+        customers=len(what.customers),
         seconds=round(time.monotonic() - started, 2),
         since=since,
-        left_out=total - len(customers),
+        left_out=left_out,
     )
 
 

@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from fenpei.allocation.policy_forms import PolicyForm, RuleFormSet, policy_document
+from fenpei.allocation.policy_views import policy_saved
 from fenpei.allocation.selectors import policy_active
 from fenpei.allocation.whatif import (
     DEFAULT_MONTHS,
@@ -232,12 +233,7 @@ def _activate(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             for message in exc.messages:
                 messages.error(request, message)
         else:
-            messages.success(
-                request,
-                _("Policy saved as version %(number)s; it is now active.")
-                % {"number": version.number},
-            )
-            return redirect("allocation:policy")
+            return policy_saved(request, version)
     back = WhatIfForm(
         initial={"toml": request.POST.get("toml", ""), "months": DEFAULT_MONTHS}, viewer=viewer
     )
