@@ -23,7 +23,6 @@ mark someone departed who still owns customers; this is how they are then handed
 from __future__ import annotations
 
 from datetime import date
-from statistics import fmean, pstdev
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +38,7 @@ from fenpei.allocation.selectors import default_capacity, policy_active, rep_loa
 from fenpei.allocation.services import run_compute
 from fenpei.customers.models import Customer, Tier
 from fenpei.customers.selectors import customers_visible_to
+from fenpei.engine.fairness import utilisation_spread
 from fenpei.teams.access import Viewer, reps_visible_to
 from fenpei.teams.models import Level, Rep, RepStatus
 
@@ -209,20 +209,11 @@ def _to_successor(run: Run, leaver: Rep, successor: Rep) -> None:
         "objective": 0.0,
         "solver": "successor",
         "seconds": 0.0,
-        "utilisation_before": _spread([share[0]]),
-        "utilisation_after": _spread([share[1]]),
+        "utilisation_before": utilisation_spread([share[0]]),
+        "utilisation_after": utilisation_spread([share[1]]),
         "tier_a": tier_a,
         "tier_a_senior": tier_a if successor.level == Level.SENIOR else 0,
     }
     run.status = RunStatus.PREVIEW
     run.progress = 1.0
     run.save(update_fields=["loads", "summary", "status", "progress"])
-
-
-def _spread(values: list[float]) -> dict[str, float]:
-    return {
-        "min": round(min(values), 4),
-        "max": round(max(values), 4),
-        "mean": round(fmean(values), 4),
-        "std": round(pstdev(values), 4),
-    }

@@ -35,6 +35,7 @@ from fenpei.allocation.selectors import policy_active, policy_engine, rep_loads
 from fenpei.allocation.services import reasons_structured, run_compute
 from fenpei.customers.models import Customer, Stage
 from fenpei.customers.selectors import customers_visible_to
+from fenpei.engine.fairness import utilisation_spread
 from fenpei.engine.model import CustomerTable
 from fenpei.engine.model import Rep as EngineRep
 from fenpei.engine.policy import Policy
@@ -261,18 +262,6 @@ def rebalance_compute(run: Run) -> None:
         )
 
 
-def _spread(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"min": 0.0, "max": 0.0, "mean": 0.0, "std": 0.0}
-    arr = np.asarray(values)
-    return {
-        "min": round(float(arr.min()), 4),
-        "max": round(float(arr.max()), 4),
-        "mean": round(float(arr.mean()), 4),
-        "std": round(float(arr.std()), 4),
-    }
-
-
 def _summary(
     data: _Inputs, res: RebalanceResult, loads: list[dict[str, Any]], seconds: float
 ) -> dict[str, Any]:
@@ -296,8 +285,8 @@ def _summary(
         "gain": round(res.gain, 4),
         "solver": "rebalance",
         "seconds": round(seconds, 3),
-        "utilisation_before": _spread([ld["before"] / ld["capacity"] for ld in active]),
-        "utilisation_after": _spread([ld["after"] / ld["capacity"] for ld in active]),
+        "utilisation_before": utilisation_spread([ld["before"] / ld["capacity"] for ld in active]),
+        "utilisation_after": utilisation_spread([ld["after"] / ld["capacity"] for ld in active]),
         "tier_a": 0,
         "tier_a_senior": 0,
     }

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from statistics import fmean, pstdev
 from typing import Any
 
 import numpy as np
@@ -48,6 +47,7 @@ from fenpei.customers.models import Customer, Stage
 from fenpei.customers.selectors import customers_visible_to
 from fenpei.db_rows import ids_param, rows_insert
 from fenpei.engine import allocate, explain_assignments, explain_unassigned
+from fenpei.engine.fairness import utilisation_spread
 from fenpei.engine.model import TIERS, Level
 from fenpei.teams.access import Viewer, reps_visible_to, viewer_of
 from fenpei.teams.models import Rep, RepStatus
@@ -528,16 +528,6 @@ def _summary(
     tier_a = np.flatnonzero((allocation.tier == 0) & (rep_of >= 0))
     senior = sum(1 for i in tier_a.tolist() if reps[int(rep_of[i])].level == Level.SENIOR)
 
-    def spread(values: list[float]) -> dict[str, float]:
-        if not values:
-            return {"min": 0.0, "max": 0.0, "mean": 0.0, "std": 0.0}
-        return {
-            "min": round(min(values), 4),
-            "max": round(max(values), 4),
-            "mean": round(fmean(values), 4),
-            "std": round(pstdev(values), 4),
-        }
-
     return {
         "customers": len(customers),
         "assigned": int((rep_of >= 0).sum()),
@@ -550,8 +540,8 @@ def _summary(
         "objective": round(float(allocation.objective), 4),
         "solver": allocation.solver,
         "seconds": round(seconds, 3),
-        "utilisation_before": spread(util_before),
-        "utilisation_after": spread(util_after),
+        "utilisation_before": utilisation_spread(util_before),
+        "utilisation_after": utilisation_spread(util_after),
         "tier_a": int(tier_a.size),
         "tier_a_senior": senior,
     }

@@ -107,3 +107,20 @@ def fairness(
 def period_days(start: date, end: date) -> list[date]:
     """The days of a period, both ends included (for day-by-day series)."""
     return [start + timedelta(days=k) for k in range((end - start).days + 1)]
+
+
+def utilisation_spread(values: Sequence[float]) -> dict[str, float]:
+    """Min, max, mean and (population) standard deviation of the reps' utilisation
+    (load ÷ capacity), rounded for display: what a run, a handover and a rebalance show
+    as load before → after. All zeros for no reps."""
+    xs = [float(v) for v in values]
+    if not xs:
+        return {"min": 0.0, "max": 0.0, "mean": 0.0, "std": 0.0}
+    mean = sum(xs) / len(xs)
+    std = (sum((x - mean) ** 2 for x in xs) / len(xs)) ** 0.5
+    return {
+        "min": round(min(xs), 4),
+        "max": round(max(xs), 4),
+        "mean": round(mean, 4),
+        "std": round(std, 4),
+    }
